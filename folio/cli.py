@@ -1,0 +1,83 @@
+"""The command line: `python build.py [options]`.
+
+Exit status 0 on success, 1 for content or build errors, 2 for a wrong command
+line. Errors go to stderr in the `path:line:col: error: message` form; no
+traceback reaches the user unless --debug is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from .errors import BuildError, ContentError, format_problems
+
+DESCRIPTION = "Typeset a report written in YAML into a print-ready, accessible PDF."
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python build.py", description=DESCRIPTION)
+    p.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
+                   help="the report folder, holding report.yaml and one YAML file per chapter "
+                        "(default: content)")
+    p.add_argument("-o", "--output", type=Path, metavar="PATH",
+                   help="where to write the PDF (default: build/<slug>.pdf, slug from report.yaml)")
+    p.add_argument("--check", action="store_true",
+                   help="validate the content and templates, report every problem, write nothing")
+    p.add_argument("--html", type=Path, metavar="FILE", help="also write the HTML that was typeset")
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    return p
+
+
+def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args = parser().parse_args(argv)
+    from .write import sigterm_as_interrupt
+
+    try:
+        with sigterm_as_interrupt():
+            return _run(args, out)
+    except ContentError as exc:
+        if args.debug:
+            raise
+        print(format_problems(exc.problems), file=err)
+        count = len(exc.problems)
+        print(f"{count} error{'s' if count != 1 else ''}; {_nothing_written(args)}", file=err)
+        return 1
+    except BuildError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=err)
+        print(_nothing_written(args), file=err)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; " + _nothing_written(args), file=err)
+        return 130
+
+
+def _nothing_written(args: argparse.Namespace) -> str:
+    if args.check:
+        return "nothing written (--check)."
+    return "no PDF written (the last one is unchanged)."
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
+    from . import pipeline
+
+    if args.check:
+        started = time.perf_counter()
+        prepared = pipeline.prepare(args.content)
+        if not args.quiet:
+            chapters = len(prepared.report.chapters)
+            print(f"{args.content}: {chapters} chapters, no problems found "
+                  f"({time.perf_counter() - started:.2f} s)", file=out)
+        return 0
+    result = pipeline.build(args.content, args.output, html_out=args.html)
+    if not args.quiet:
+        print(f"wrote {result.path} ({result.pages} pages) in {result.seconds:.1f} s", file=out)
+    return 0

@@ -1,0 +1,204 @@
+"""Inline markup in content strings: a small Markdown subset turned into safe HTML.
+
+Supported: *emphasis*, **strong**, `[text](https://...)` and `mailto:` links,
+cross-references `[](#id)` / `[text](#id)`, footnote calls `[^id]`, smart
+quotes and dashes, and non-breaking spaces where typography wants them.
+Everything else is text: raw HTML is escaped, images and autolinks are off,
+and nothing is ever evaluated as a template. Mistakes (an unknown note or
+target, a link to a scheme other than https or mailto) are reported against
+the string's position.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markupsafe import Markup
+
+from .errors import Problems
+from .model import Text
+
+ALLOWED_SCHEMES = ("https://", "mailto:")
+
+# Non-breaking spaces: after a title before a name, between a number and what it counts.
+_NBSP_RULES = [
+    (re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof|St|No|Art|H\.E)\. (?=\w)"), "\\1.\u00a0"),
+    (re.compile(r"\b(\d[\d,.]*) (million|billion|trillion|percent|per cent|USD|EUR|CHF|km|kg|m|cm|mm|ha)\b"),
+     "\\1\u00a0\\2"),
+    (re.compile(r"\b(USD|EUR|CHF|US\$|\$|€) (?=\d)"), "\\1\u00a0"),
+    (re.compile(r"\b(\d{1,2}) (January|February|March|April|May|June|July|August|September|October|"
+                r"November|December|janvier|février|mars|avril|mai|juin|juillet|août|septembre|"
+                r"octobre|novembre|décembre)\b"), "\\1\u00a0\\2"),
+    (re.compile(r"\b([Aa]rticles?|[Aa]rt\.|[Ss]ection|[Cc]hapter|[Pp]age|p\.) (?=\d)"), "\\1\u00a0"),
+]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something a cross-reference can point at."""
+
+    label: str  # "Section III.3", "Table 2"
+    kind: str  # chapter, section, table, figure, box
+
+
+@dataclass
+class Context:
+    """What the markup of one chapter can refer to, and what it records."""
+
+    targets: dict[str, Target]
+    notes: dict[str, Text]  # the chapter's notes: id -> text
+    words: dict[str, str]
+    problems: Problems
+    render_note: Callable[[str, Text], Markup] | None = None  # set by the resolver
+    called: set[str] = field(default_factory=set)
+
+
+def _footnote_call(state: StateInline, silent: bool) -> bool:
+    """`[^id]`: a footnote call, turned into a token of its own."""
+    src, pos = state.src, state.pos
+    if not src.startswith("[^", pos):
+        return False
+    end = src.find("]", pos + 2)
+    if end < 0:
+        return False
+    ident = src[pos + 2 : end]
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", ident):
+        return False
+    if not silent:
+        token = state.push("footnote_call", "", 0)
+        token.meta = {"id": ident}
+    state.pos = end + 1
+    return True
+
+
+def make_parser(language: str) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": True, "linkify": False})
+    md.enable(["replacements", "smartquotes"])
+    md.disable(["image", "autolink", "html_inline", "entity"])
+    md.validateLink = lambda url: True  # checked in `render_inline`, with an error message
+    md.inline.ruler.before("link", "footnote_call", _footnote_call)
+    if language.startswith("fr"):
+        md.options["quotes"] = "«\u202f\u202f»‘’"
+    return md
+
+
+def render_inline(md: MarkdownIt, text: Text, ctx: Context, *, allow_notes: bool = True) -> Markup:
+    """The text as HTML, safe to put in a template."""
+    tokens = md.parseInline(text.value)
+    children = tokens[0].children or [] if tokens else []
+    return Markup("".join(_render(children, text, ctx, allow_notes)))
+
+
+def plain_text(md: MarkdownIt, text: Text) -> str:
+    """The text with its markup removed: for bookmarks, running heads and metadata."""
+    tokens = md.parseInline(text.value)
+    out = []
+    for tok in (tokens[0].children or [] if tokens else []):
+        if tok.type == "text":
+            out.append(tok.content)
+        elif tok.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif tok.type == "code_inline":
+            out.append(tok.content)
+    return "".join(out)
+
+
+def _render(tokens: list[Token], text: Text, ctx: Context, allow_notes: bool) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        kind = tok.type
+        if kind == "text":
+            out.append(_typography(html.escape(tok.content, quote=False)))
+        elif kind in ("softbreak", "hardbreak"):
+            out.append(" " if kind == "softbreak" else "<br>")
+        elif kind == "code_inline":
+            out.append(f"<code>{html.escape(tok.content)}</code>")
+        elif kind in ("em_open", "em_close", "strong_open", "strong_close"):
+            tag = "em" if kind.startswith("em") else "strong"
+            out.append(f"<{'/' if kind.endswith('close') else ''}{tag}>")
+        elif kind == "footnote_call":
+            out.append(_footnote(tok.meta["id"], text, ctx, allow_notes))
+        elif kind == "link_open":
+            close = _matching_close(tokens, i)
+            inner = _render(tokens[i + 1 : close], text, ctx, allow_notes)
+            out.append(_link(str(tok.attrs.get("href", "")), "".join(inner), text, ctx))
+            i = close
+        else:  # any rule we did not expect: keep its text, escaped
+            out.append(html.escape(tok.content))
+        i += 1
+    return out
+
+
+def _matching_close(tokens: list[Token], start: int) -> int:
+    depth = 0
+    for j in range(start, len(tokens)):
+        if tokens[j].type == "link_open":
+            depth += 1
+        elif tokens[j].type == "link_close":
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(tokens) - 1
+
+
+def _link(href: str, inner: str, text: Text, ctx: Context) -> str:
+    if href.startswith("#"):
+        ident = href[1:]
+        target = ctx.targets.get(ident)
+        if target is None:
+            hint = _close_id(ident, ctx.targets)
+            ctx.problems.add(text.pos, f"cross-reference to unknown id '{ident}'", hint=hint)
+            return inner
+        if not inner.strip():
+            inner = html.escape(target.label)
+        page = html.escape(ctx.words["page"])
+        return (f'<a class="xref" href="#{html.escape(ident)}">{inner}, '
+                f'{page}\u00a0<span class="xref-page" data-target="{html.escape(ident)}"></span></a>')
+    if not href.startswith(ALLOWED_SCHEMES):
+        shown = href if len(href) < 60 else href[:57] + "..."
+        ctx.problems.add(text.pos, f"link to {shown!r} is not allowed",
+                         hint="links may use https:// or mailto: only; for a place in the report use [](#id)")
+        return inner
+    if not inner.strip():
+        inner = html.escape(href.removeprefix("mailto:"))
+    return f'<a href="{html.escape(href)}">{inner}</a>'
+
+
+def _footnote(ident: str, text: Text, ctx: Context, allow_notes: bool) -> str:
+    note = ctx.notes.get(ident)
+    if note is None:
+        ctx.problems.add(text.pos, f"footnote '[^{ident}]' has no text",
+                         hint=f"add it under 'notes:' in this chapter, e.g. '{ident}: Source of the figure.'"
+                         + (f" ({_close_id(ident, ctx.notes)})" if _close_id(ident, ctx.notes) else ""))
+        return ""
+    if not allow_notes:
+        ctx.problems.add(text.pos, f"footnote '[^{ident}]' cannot stand here",
+                         hint="footnotes may be called from running text, not from titles or notes")
+        return ""
+    if ident in ctx.called:
+        ctx.problems.add(text.pos, f"footnote '[^{ident}]' is called twice",
+                         hint="each note is called once; give the second call a note of its own")
+        return ""
+    ctx.called.add(ident)
+    assert ctx.render_note is not None
+    return str(ctx.render_note(ident, note))
+
+
+def _close_id(ident: str, known: dict) -> str:
+    from .errors import did_you_mean
+
+    return did_you_mean(ident, list(known))
+
+
+def _typography(escaped: str) -> str:
+    for pattern, replacement in _NBSP_RULES:
+        escaped = pattern.sub(replacement, escaped)
+    return escaped

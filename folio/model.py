@@ -1,0 +1,178 @@
+"""The content model: what a report is, as plain frozen dataclasses.
+
+`validate.py` builds these from YAML nodes; nothing here knows about YAML,
+HTML or PDF. Every piece of author text is a `Text`, which keeps the position
+it came from so that later steps (inline markup, cross-references) can still
+point at the file, line and column of a mistake.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Position
+
+
+@dataclass(frozen=True)
+class Text:
+    value: str
+    pos: Position
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# ---------------------------------------------------------------- blocks
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: Text
+
+
+@dataclass(frozen=True)
+class Subheading:
+    """A run-in sub-heading: unnumbered, not in the contents, kept with what follows."""
+
+    text: Text
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: Text
+    source: Text | None = None
+
+
+@dataclass(frozen=True)
+class ListItem:
+    text: Text
+    children: tuple[Text, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListBlock:
+    items: tuple[ListItem, ...]
+    ordered: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: Text
+    header: tuple[Text, ...]
+    rows: tuple[tuple[Text, ...], ...]
+    align: tuple[str, ...]  # one of left, right, center per column
+    source: Text | None = None
+    id: str = ""
+    pos: Position | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    image: str  # path relative to the content folder
+    alt: Text
+    caption: Text | None = None
+    width: str = "100%"
+    source: Text | None = None
+    id: str = ""
+    pos: Position | None = None
+
+
+@dataclass(frozen=True)
+class Series:
+    name: Text
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: str  # bar, stacked-bar, line
+    labels: tuple[Text, ...]
+    series: tuple[Series, ...]
+    alt: Text
+    caption: Text | None = None
+    title: Text | None = None
+    units: Text | None = None
+    source: Text | None = None
+    show_table: bool = False
+    id: str = ""
+    pos: Position | None = None
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    value: Text
+    label: Text
+
+
+@dataclass(frozen=True)
+class KeyFigures:
+    items: tuple[KeyFigure, ...]
+    title: Text | None = None
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class Box:
+    title: Text
+    blocks: tuple[Block, ...]
+    id: str = ""
+
+
+Block = Paragraph | Subheading | Quote | ListBlock | Table | Figure | Chart | KeyFigures | Box
+
+
+# ---------------------------------------------------------------- structure
+
+
+@dataclass(frozen=True)
+class Section:
+    title: Text
+    id: str
+    blocks: tuple[Block, ...]
+    pos: Position
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: Text
+    id: str
+    numbered: bool
+    blocks: tuple[Block, ...]  # before the first section (or all of them)
+    sections: tuple[Section, ...]
+    notes: dict[str, Text]  # footnote id -> text, for the whole chapter
+    file: Path
+    pos: Position
+
+
+@dataclass(frozen=True)
+class Report:
+    folder: Path  # the content folder; images are relative to it
+    slug: str
+    language: str
+    paper: str  # A4 or Letter
+    status: str  # draft, embargoed, final
+    embargo: Text | None
+    issuer: Text
+    issuer_native: Text | None  # the issuer in the country's own script, for the cover
+    title: Text
+    subtitle: Text | None
+    edition: Text | None
+    period: Text | None
+    occasion: Text | None
+    occasion_dates: Text | None
+    place: Text | None
+    date: dt.date
+    subject: Text | None
+    keywords: tuple[str, ...]
+    chapters: tuple[Chapter, ...]
+    chapter_start: str = "page"  # page: a new page; right: a new right-hand page
+    lists: tuple[str, ...] = field(default=())  # "figures", "tables": lists after the contents
+    file: Path | None = None
+
+    @property
+    def full_title(self) -> str:
+        if self.edition:
+            return f"{self.title.value} {self.edition.value}"
+        return self.title.value

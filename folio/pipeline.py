@@ -1,0 +1,114 @@
+"""The build, step by step: load, validate, resolve, render, typeset, write.
+
+Each step hands the next a plain value. `check` stops after rendering the
+HTML (it validates everything a build would and never imports WeasyPrint);
+`build` goes on to lay out and write the PDF. Timings of each step are kept
+for the progress line and the benchmark.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup
+
+from . import model
+from .errors import Problems
+from .paths import PROJECT_ROOT, STYLES_DIR
+from .render import STYLESHEETS, BuildInfo, build_timestamp, environment, page_css, render_html
+from .resolve import Document, Resolver
+from .validate import read_report
+
+
+@dataclass
+class Timings:
+    steps: dict[str, float] = field(default_factory=dict)
+
+    def add(self, name: str, seconds: float) -> None:
+        self.steps[name] = self.steps.get(name, 0.0) + seconds
+
+
+class Stopwatch:
+    def __init__(self, timings: Timings, name: str) -> None:
+        self.timings, self.name = timings, name
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timings.add(self.name, time.perf_counter() - self.start)
+
+
+@dataclass
+class Prepared:
+    report: model.Report
+    doc: Document
+    html: str
+
+
+def load(content: Path) -> model.Report:
+    problems = Problems()
+    report = read_report(content.resolve(), problems)
+    problems.raise_if_any()
+    assert report is not None
+    return report
+
+
+def prepare(content: Path, timings: Timings | None = None, env=None) -> Prepared:
+    """Everything up to the HTML; raises ContentError with every problem found."""
+    timings = timings or Timings()
+    with Stopwatch(timings, "load"):
+        report = load(content)
+    with Stopwatch(timings, "render"):
+        problems = Problems()
+        doc = Resolver(report, problems).resolve()
+        problems.raise_if_any()
+        info = BuildInfo(
+            timestamp=build_timestamp(doc, os.environ.get("SOURCE_DATE_EPOCH")),
+            stylesheets=STYLESHEETS,
+            page_css=Markup(page_css(doc)),
+        )
+        html = render_html(doc, env or environment(), info)
+    return Prepared(report, doc, html)
+
+
+@dataclass
+class Result:
+    path: Path
+    pages: int
+    seconds: float
+    timings: Timings
+
+
+def roots_for(report: model.Report) -> tuple[Path, ...]:
+    return (STYLES_DIR, report.folder)
+
+
+def build(content: Path, output: Path | None, *, html_out: Path | None = None) -> Result:
+    """Build the PDF; the target is replaced only when everything succeeded."""
+    from . import typeset  # WeasyPrint is imported only when a PDF is made
+    from .write import check_target, write_atomic
+
+    started = time.perf_counter()
+    timings = Timings()
+    if output is not None:
+        check_target(output)
+    prepared = prepare(content, timings)
+    target = output or default_output(prepared.report)
+    check_target(target)
+    if html_out is not None:
+        write_atomic(html_out, prepared.html.encode("utf-8"))
+    with Stopwatch(timings, "layout"):
+        laid = typeset.layout(prepared.html, PROJECT_ROOT.as_uri() + "/", roots_for(prepared.report))
+    with Stopwatch(timings, "pdf"):
+        data = typeset.pdf_bytes(laid)
+    with Stopwatch(timings, "write"):
+        write_atomic(target, data)
+    return Result(target, len(laid.document.pages), time.perf_counter() - started, timings)
+
+
+def default_output(report: model.Report) -> Path:
+    return Path("build") / f"{report.slug}.pdf"

@@ -1,0 +1,424 @@
+"""Turn YAML nodes into the content model, collecting every mistake on the way.
+
+Each reader takes a node and the path of the field it stands for
+(`sections[2].blocks[4]`), returns a model object (or None) and adds to
+`problems` whatever is wrong, with the exact position and a hint where one
+helps. Nothing here stops at the first error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from . import model as m
+from . import words
+from .errors import Position, Problems, did_you_mean
+from .source import Mapping, Node, Scalar, Sequence, kind_name, load_file
+
+ID = re.compile(r"^[a-z][a-z0-9-]*$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
+TRUE, FALSE = ("true", "yes"), ("false", "no")
+
+
+class Reader:
+    """Field readers that record problems against positions."""
+
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+
+    def error(self, pos: Position, where: str, message: str, hint: str = "") -> None:
+        self.problems.add(pos, message, where=where, hint=hint)
+
+    def mapping(self, node: Node, where: str, required: tuple[str, ...], optional: tuple[str, ...],
+                what: str = "") -> Mapping | None:
+        """The node as a mapping whose keys are all known and whose required keys are there."""
+        if not isinstance(node, Mapping):
+            self.error(node.pos, where, f"expected a mapping{' ' + what if what else ''}, found {kind_name(node)}",
+                       hint=f"write it as 'key: value' lines, with keys such as '{required[0] if required else optional[0]}'")
+            return None
+        known = required + optional
+        for key, (key_node, _) in node.entries.items():
+            if key not in known:
+                self.error(key_node.end_pos, _join(where, key), "unknown key",
+                           hint=did_you_mean(key, known) or f"known keys here: {', '.join(known)}")
+        for key in required:
+            if key not in node.entries:
+                self.error(node.pos, where, f"missing required key '{key}'")
+        return node
+
+    def text(self, node: Mapping, key: str, where: str, required: bool = False) -> m.Text | None:
+        entry = node.entries.get(key)
+        if entry is None:
+            return None
+        return self.text_node(entry[1], _join(where, key), required)
+
+    def text_node(self, value: Node, where: str, required: bool = True) -> m.Text | None:
+        if isinstance(value, Scalar):
+            text = value.value.strip()
+            if not text and not value.quoted:
+                if required:
+                    self.error(value.pos, where, "expected text, found nothing",
+                               hint="write the text after the colon, or remove the line")
+                return None
+            return m.Text(text, value.pos)
+        self.error(value.pos, where, f"expected text, found {kind_name(value)}",
+                   hint="quote the value if it should be text" if isinstance(value, Mapping) else "")
+        return None
+
+    def choice(self, node: Mapping, key: str, where: str, choices: tuple[str, ...], default: str) -> str:
+        text = self.text(node, key, where)
+        if text is None:
+            return default
+        if text.value not in choices:
+            options = ", ".join(repr(c) for c in choices)
+            self.error(node.entries[key][1].end_pos if isinstance(node.entries[key][1], Scalar) else text.pos,
+                       _join(where, key), f"expected one of: {options}; found {text.value!r}",
+                       hint=did_you_mean(text.value, choices))
+            return default
+        return text.value
+
+    def boolean(self, node: Mapping, key: str, where: str, default: bool) -> bool:
+        text = self.text(node, key, where)
+        if text is None:
+            return default
+        word = text.value.lower()
+        if word in TRUE:
+            return True
+        if word in FALSE:
+            return False
+        self.error(text.pos, _join(where, key), f"expected true or false, found {text.value!r}")
+        return default
+
+    def identifier(self, node: Mapping, key: str, where: str) -> str:
+        text = self.text(node, key, where)
+        if text is None:
+            return ""
+        if not ID.match(text.value):
+            self.error(text.pos, _join(where, key), f"id {text.value!r} is not a plain id",
+                       hint="use lower-case letters, digits and hyphens, starting with a letter, e.g. 'press-freedom'")
+            return ""
+        return text.value
+
+    def sequence(self, node: Mapping, key: str, where: str, required: bool = False) -> list[Node]:
+        entry = node.entries.get(key)
+        if entry is None:
+            return []
+        value = entry[1]
+        if isinstance(value, Sequence):
+            if required and not value.items:
+                self.error(value.pos, _join(where, key), "the list is empty")
+            return value.items
+        if isinstance(value, Scalar) and not value.value and not value.quoted:
+            if required:
+                self.error(value.pos, _join(where, key), "expected a list, found nothing")
+            return []
+        self.error(value.pos, _join(where, key), f"expected a list, found {kind_name(value)}",
+                   hint="start each item on its own line with '- '")
+        return []
+
+    def text_list(self, node: Mapping, key: str, where: str) -> list[m.Text]:
+        out = []
+        for i, item in enumerate(self.sequence(node, key, where)):
+            text = self.text_node(item, f"{_join(where, key)}[{i}]")
+            if text is not None:
+                out.append(text)
+        return out
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+# ---------------------------------------------------------------- blocks
+
+BlockReader = Callable[[Reader, Mapping, Scalar, str], "m.Block | None"]
+
+
+def read_blocks(r: Reader, nodes: list[Node], where: str) -> tuple[m.Block, ...]:
+    blocks: list[m.Block] = []
+    for i, node in enumerate(nodes):
+        block = read_block(r, node, f"{where}[{i}]")
+        if block is not None:
+            blocks.append(block)
+    return tuple(blocks)
+
+
+def read_block(r: Reader, node: Node, where: str) -> m.Block | None:
+    """A paragraph is a plain string; every other block is a mapping led by its type key."""
+    if isinstance(node, Scalar):
+        text = r.text_node(node, where)
+        return m.Paragraph(text) if text is not None else None
+    if isinstance(node, Sequence):
+        r.error(node.pos, where, "expected a paragraph or a block, found a list",
+                hint="a paragraph is a line starting with '- '; check the indentation")
+        return None
+    assert isinstance(node, Mapping)
+    kinds = [k for k in node.entries if k in BLOCK_READERS]
+    if len(kinds) != 1:
+        first_key, _ = next(iter(node.entries.values()), (None, None))
+        if not kinds:
+            key = next(iter(node.entries), "")
+            hint = did_you_mean(key, tuple(BLOCK_READERS)) or f"block types: {', '.join(BLOCK_READERS)}"
+            pos = first_key.end_pos if first_key else node.pos
+            r.error(pos, where, f"unknown block type '{key}'" if key else "empty block", hint=hint)
+        else:
+            r.error(node.pos, where, f"a block has one type; this one has {', '.join(kinds)}",
+                    hint="start a new list item ('- ') for each block")
+        return None
+    kind = kinds[0]
+    key_node = node.entries[kind][0]
+    return BLOCK_READERS[kind](r, node, key_node, where)
+
+
+def _subheading(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
+    if r.mapping(node, where, ("subheading",), ()) is None:
+        return None
+    text = r.text(node, "subheading", where, required=True)
+    return m.Subheading(text) if text else None
+
+
+def _quote(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
+    if r.mapping(node, where, ("quote",), ("source",)) is None:
+        return None
+    text = r.text(node, "quote", where, required=True)
+    return m.Quote(text, r.text(node, "source", where)) if text else None
+
+
+def _list(ordered: bool) -> BlockReader:
+    key_name = "numbered" if ordered else "list"
+
+    def read(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
+        if r.mapping(node, where, (key_name,), ()) is None:
+            return None
+        items = []
+        base = f"{where}.{key_name}"
+        for i, item in enumerate(r.sequence(node, key_name, where, required=True)):
+            items.append(_list_item(r, item, f"{base}[{i}]"))
+        clean = tuple(i for i in items if i is not None)
+        return m.ListBlock(clean, ordered) if clean else None
+
+    return read
+
+
+def _list_item(r: Reader, node: Node, where: str) -> m.ListItem | None:
+    """An item is text, or `{item: text, sub: [text, ...]}` for one nested level."""
+    if isinstance(node, Scalar):
+        text = r.text_node(node, where)
+        return m.ListItem(text) if text else None
+    if r.mapping(node, where, ("item",), ("sub",), "(an item with a nested list)") is None:
+        return None
+    assert isinstance(node, Mapping)
+    text = r.text(node, "item", where, required=True)
+    children = tuple(r.text_list(node, "sub", where))
+    return m.ListItem(text, children) if text else None
+
+
+BLOCK_READERS: dict[str, BlockReader] = {
+    "subheading": _subheading,
+    "quote": _quote,
+    "list": _list(False),
+    "numbered": _list(True),
+}
+
+
+# ---------------------------------------------------------------- chapters
+
+
+def read_chapter(path: Path, problems: Problems) -> m.Chapter | None:
+    node = load_file(path, problems)
+    if node is None:
+        return None
+    r = Reader(problems)
+    if r.mapping(node, "", ("title",), ("id", "numbered", "blocks", "sections", "notes"),
+                 "(a chapter: title, blocks, sections)") is None:
+        return None
+    assert isinstance(node, Mapping)
+    title = r.text(node, "title", "", required=True)
+    sections = []
+    for i, section_node in enumerate(r.sequence(node, "sections", "")):
+        section = read_section(r, section_node, f"sections[{i}]")
+        if section is not None:
+            sections.append(section)
+    blocks = read_blocks(r, r.sequence(node, "blocks", ""), "blocks")
+    if "blocks" not in node.entries and "sections" not in node.entries:
+        r.error(node.pos, "", "a chapter needs 'blocks' or 'sections'")
+    if title is None:
+        return None
+    return m.Chapter(
+        title=title,
+        id=r.identifier(node, "id", "") or slugify(title.value),
+        numbered=r.boolean(node, "numbered", "", True),
+        blocks=blocks,
+        sections=tuple(sections),
+        notes=read_notes(r, node, ""),
+        file=path,
+        pos=node.pos,
+    )
+
+
+def read_section(r: Reader, node: Node, where: str) -> m.Section | None:
+    if r.mapping(node, where, ("title", "blocks"), ("id",), "(a section: title, id, blocks)") is None:
+        return None
+    assert isinstance(node, Mapping)
+    title = r.text(node, "title", where, required=True)
+    blocks = read_blocks(r, r.sequence(node, "blocks", where, required=True), f"{where}.blocks")
+    ident = r.identifier(node, "id", where)
+    if title is None:
+        return None
+    return m.Section(title, ident or slugify(title.value), blocks, node.pos)
+
+
+def read_notes(r: Reader, node: Mapping, where: str) -> dict[str, m.Text]:
+    entry = node.entries.get("notes")
+    if entry is None:
+        return {}
+    value = entry[1]
+    if not isinstance(value, Mapping):
+        r.error(value.pos, _join(where, "notes"), f"expected a mapping of note ids to texts, found {kind_name(value)}",
+                hint="write each note as 'id: text'")
+        return {}
+    notes = {}
+    for key, (key_node, text_node) in value.entries.items():
+        text = r.text_node(text_node, f"notes.{key}")
+        if text is not None:
+            notes[key] = text
+    return notes
+
+
+def slugify(text: str) -> str:
+    """An id from a title: 'Freedom of Expression' -> 'freedom-of-expression'."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug if slug and slug[0].isalpha() else f"s-{slug}" if slug else "section"
+
+
+# ---------------------------------------------------------------- the report
+
+REPORT_REQUIRED = ("title", "issuer", "date", "chapters")
+REPORT_OPTIONAL = ("slug", "language", "paper", "status", "embargo", "issuer_native", "subtitle",
+                   "edition", "period", "occasion", "occasion_dates", "place", "subject", "keywords",
+                   "chapter_start", "lists")
+
+
+def read_report(folder: Path, problems: Problems) -> m.Report | None:
+    """The whole report: report.yaml and every chapter file it lists, all problems collected."""
+    path = folder / "report.yaml"
+    if not path.is_file():
+        problems.add(Position(path), "no report.yaml in the content folder",
+                     hint="pass the folder that holds report.yaml with --content")
+        return None
+    node = load_file(path, problems)
+    if node is None:
+        return None
+    r = Reader(problems)
+    if r.mapping(node, "", REPORT_REQUIRED, REPORT_OPTIONAL, "(the report: title, issuer, date, chapters)") is None:
+        return None
+    assert isinstance(node, Mapping)
+    title = r.text(node, "title", "", required=True)
+    issuer = r.text(node, "issuer", "", required=True)
+    edition = r.text(node, "edition", "")
+    date = _date(r, node)
+    language = r.text(node, "language", "")
+    if language is not None and not LANGUAGE.match(language.value):
+        r.error(language.pos, "language", f"{language.value!r} is not a language code",
+                hint="use a code such as 'en', 'fr' or 'en-US'")
+    elif language is not None and language.value.split("-")[0] not in words.available():
+        r.error(language.pos, "language", f"no template words for language {language.value!r}",
+                hint=f"languages with words: {', '.join(words.available())}; "
+                     "add one by copying folio/words/en.yaml")
+    slug = r.text(node, "slug", "")
+    if slug is not None and not SLUG.match(slug.value):
+        r.error(slug.pos, "slug", f"{slug.value!r} cannot name a file",
+                hint="use lower-case letters, digits and hyphens")
+        slug = None
+    status = r.choice(node, "status", "", ("draft", "embargoed", "final"), "final")
+    embargo = r.text(node, "embargo", "")
+    if status == "embargoed" and embargo is None:
+        r.error(node.entries["status"][1].pos, "status", "an embargoed report needs 'embargo: <date and time>'",
+                hint="for example: embargo: 22 February 2021, 10:00 CET")
+    lists = tuple(t.value for t in r.text_list(node, "lists", ""))
+    for t in r.text_list(node, "lists", ""):
+        if t.value not in ("figures", "tables"):
+            r.error(t.pos, "lists", f"expected 'figures' or 'tables', found {t.value!r}")
+    chapters = _chapters(r, folder, node)
+    if title is None or issuer is None or date is None:
+        return None
+    default_slug = slugify(f"{title.value} {edition.value if edition else ''}")
+    return m.Report(
+        folder=folder,
+        slug=slug.value if slug else default_slug,
+        language=language.value if language else "en",
+        paper=r.choice(node, "paper", "", ("A4", "Letter"), "A4"),
+        status=status,
+        embargo=embargo,
+        issuer=issuer,
+        issuer_native=r.text(node, "issuer_native", ""),
+        title=title,
+        subtitle=r.text(node, "subtitle", ""),
+        edition=edition,
+        period=r.text(node, "period", ""),
+        occasion=r.text(node, "occasion", ""),
+        occasion_dates=r.text(node, "occasion_dates", ""),
+        place=r.text(node, "place", ""),
+        date=date,
+        subject=r.text(node, "subject", ""),
+        keywords=tuple(t.value for t in r.text_list(node, "keywords", "")),
+        chapters=tuple(chapters),
+        chapter_start=r.choice(node, "chapter_start", "", ("page", "right"), "page"),
+        lists=tuple(x for x in lists if x in ("figures", "tables")),
+        file=path,
+    )
+
+
+def _date(r: Reader, node: Mapping) -> dt.date | None:
+    text = r.text(node, "date", "", required=True)
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.value)
+    except ValueError:
+        r.error(text.pos, "date", f"{text.value!r} is not a date",
+                hint="write it as year-month-day, e.g. 2021-02-09")
+        return None
+
+
+def _chapters(r: Reader, folder: Path, node: Mapping) -> list[m.Chapter]:
+    chapters: list[m.Chapter] = []
+    listed: set[str] = set()
+    items = r.sequence(node, "chapters", "", required=True)
+    for i, item in enumerate(items):
+        name = r.text_node(item, f"chapters[{i}]")
+        if name is None:
+            continue
+        where = f"chapters[{i}]"
+        file_name = name.value
+        if "/" in file_name or "\\" in file_name or not file_name.endswith((".yaml", ".yml")):
+            r.error(name.pos, where, f"{file_name!r} is not a file name in the content folder",
+                    hint="name a .yaml file beside report.yaml, e.g. 20-introduction.yaml")
+            continue
+        if file_name in listed:
+            r.error(name.pos, where, f"{file_name!r} is listed twice")
+            continue
+        listed.add(file_name)
+        path = folder / file_name
+        if not path.is_file():
+            on_disk = sorted(p.name for p in folder.glob("*.y*ml") if p.name != "report.yaml")
+            r.error(name.pos, where, f"no file {file_name!r} in {folder}",
+                    hint=did_you_mean(file_name, on_disk))
+            continue
+        chapter = read_chapter(path, r.problems)
+        if chapter is not None:
+            chapters.append(chapter)
+    if items:
+        for path in sorted(folder.glob("*.y*ml")):
+            if path.name != "report.yaml" and path.name not in listed:
+                r.error(node.entries["chapters"][0].pos, "chapters",
+                        f"{path.name} is in the content folder but not listed under 'chapters'",
+                        hint=f"add '- {path.name}' where it belongs, or move the file out of the folder")
+    return chapters
