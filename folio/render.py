@@ -46,9 +46,9 @@ def environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
 
 def build_timestamp(doc: Document, source_date_epoch: str | None) -> str:
     if source_date_epoch:
-        moment = dt.datetime.fromtimestamp(int(source_date_epoch), tz=dt.timezone.utc)
+        moment = dt.datetime.fromtimestamp(int(source_date_epoch), tz=dt.UTC)
     else:
-        moment = dt.datetime.combine(doc.report.date, dt.time(0, 0), tzinfo=dt.timezone.utc)
+        moment = dt.datetime.combine(doc.report.date, dt.time(0, 0), tzinfo=dt.UTC)
     return moment.isoformat()
 
 

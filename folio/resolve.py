@@ -34,7 +34,7 @@ def roman(number: int) -> str:
 @dataclass
 class BlockView:
     kind: str  # paragraph, subheading, quote, list, table, figure, chart, keyfigures, box
-    html: Markup = Markup("")
+    html: Markup = field(default_factory=Markup)
     data: dict[str, Any] = field(default_factory=dict)
 
 

@@ -38,7 +38,7 @@ class Reader:
         """The node as a mapping whose keys are all known and whose required keys are there."""
         if not isinstance(node, Mapping):
             self.error(node.pos, where, f"expected a mapping{' ' + what if what else ''}, found {kind_name(node)}",
-                       hint=f"write it as 'key: value' lines, with keys such as '{required[0] if required else optional[0]}'")
+                       hint=f"write it as 'key: value' lines, with keys such as '{(required + optional)[0]}'")
             return None
         known = required + optional
         for key, (key_node, _) in node.entries.items():
@@ -282,7 +282,7 @@ def read_notes(r: Reader, node: Mapping, where: str) -> dict[str, m.Text]:
                 hint="write each note as 'id: text'")
         return {}
     notes = {}
-    for key, (key_node, text_node) in value.entries.items():
+    for key, (_key_node, text_node) in value.entries.items():
         text = r.text_node(text_node, f"notes.{key}")
         if text is not None:
             notes[key] = text

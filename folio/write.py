@@ -13,7 +13,7 @@ import os
 import signal
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .errors import BuildError
@@ -45,10 +45,8 @@ def write_atomic(target: Path, data: bytes) -> None:
         os.chmod(temp, 0o644 & ~_umask())
         os.replace(temp, target)
     except BaseException as exc:
-        try:
+        with suppress(FileNotFoundError):
             os.unlink(temp)
-        except FileNotFoundError:
-            pass
         if isinstance(exc, OSError):
             raise BuildError(f"{target}: cannot write: {exc.strerror}; the previous file is unchanged") from exc
         raise

@@ -1,0 +1,69 @@
+"""Shared fixtures: small reports written into tmp_path, the command line, built PDFs."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from folio.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+
+MINIMAL_REPORT = """\
+title: Test Report
+issuer: Test Mission
+date: 2021-02-09
+language: en
+chapters:
+  - 10-one.yaml
+"""
+
+MINIMAL_CHAPTER = """\
+title: One
+sections:
+  - title: First Section
+    id: first
+    blocks:
+      - A paragraph of text.
+"""
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*argv: str | Path) -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], stdout=out, stderr=err)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def write_report(folder: Path, report: str = MINIMAL_REPORT, chapters: dict[str, str] | None = None) -> Path:
+    """A report folder with report.yaml and chapter files; text is dedented."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.yaml").write_text(textwrap.dedent(report), encoding="utf-8")
+    for name, text in (chapters if chapters is not None else {"10-one.yaml": MINIMAL_CHAPTER}).items():
+        (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def report_dir(tmp_path: Path) -> Path:
+    return write_report(tmp_path / "content")
+
+
+@pytest.fixture(scope="session")
+def situationer_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Situationer, built once for the whole session."""
+    out = tmp_path_factory.mktemp("situationer") / "situationer.pdf"
+    result = run_cli("--content", CONTENT, "-o", out, "-q")
+    assert result.code == 0, result.err
+    return out
