@@ -77,7 +77,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             print(f"{args.content}: {chapters} chapters, no problems found "
                   f"({time.perf_counter() - started:.2f} s)", file=out)
         return 0
-    result = pipeline.build(args.content, args.output, html_out=args.html)
+    result = pipeline.build(args.content, pipeline.BuildOptions(output=args.output, html_out=args.html))
     if not args.quiet:
         print(f"wrote {result.path} ({result.pages} pages) in {result.seconds:.1f} s", file=out)
     return 0

@@ -87,20 +87,29 @@ def roots_for(report: model.Report) -> tuple[Path, ...]:
     return (STYLES_DIR, report.folder)
 
 
-def build(content: Path, output: Path | None, *, html_out: Path | None = None) -> Result:
+@dataclass
+class BuildOptions:
+    """How to build, as the command line says; each field has the default a plain build uses."""
+
+    output: Path | None = None  # default: build/<slug>.pdf
+    html_out: Path | None = None  # also write the HTML that was typeset
+
+
+def build(content: Path, options: BuildOptions | None = None) -> Result:
     """Build the PDF; the target is replaced only when everything succeeded."""
     from . import typeset  # WeasyPrint is imported only when a PDF is made
     from .write import check_target, write_atomic
 
+    options = options or BuildOptions()
     started = time.perf_counter()
     timings = Timings()
-    if output is not None:
-        check_target(output)
+    if options.output is not None:
+        check_target(options.output)
     prepared = prepare(content, timings)
-    target = output or default_output(prepared.report)
+    target = options.output or default_output(prepared.report)
     check_target(target)
-    if html_out is not None:
-        write_atomic(html_out, prepared.html.encode("utf-8"))
+    if options.html_out is not None:
+        write_atomic(options.html_out, prepared.html.encode("utf-8"))
     with Stopwatch(timings, "layout"):
         laid = typeset.layout(prepared.html, PROJECT_ROOT.as_uri() + "/", roots_for(prepared.report))
     with Stopwatch(timings, "pdf"):
