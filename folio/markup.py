@@ -26,8 +26,10 @@ from .model import Text
 
 ALLOWED_SCHEMES = ("https://", "mailto:")
 
-# Non-breaking spaces: after a title before a name, between a number and what it counts.
-_NBSP_RULES = [
+# Typography the author need not type: a spaced hyphen is a dash; non-breaking spaces after
+# a title before a name, and between a number and what it counts.
+_TYPOGRAPHY_RULES = [
+    (re.compile(r"(?<=\S) - (?=\S)"), " \u2013 "),
     (re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof|St|No|Art|H\.E)\. (?=\w)"), "\\1.\u00a0"),
     (re.compile(r"\b(\d[\d,.]*) (million|billion|trillion|percent|per cent|USD|EUR|CHF|km|kg|m|cm|mm|ha)\b"),
      "\\1\u00a0\\2"),
@@ -199,6 +201,6 @@ def _close_id(ident: str, known: dict) -> str:
 
 
 def _typography(escaped: str) -> str:
-    for pattern, replacement in _NBSP_RULES:
+    for pattern, replacement in _TYPOGRAPHY_RULES:
         escaped = pattern.sub(replacement, escaped)
     return escaped

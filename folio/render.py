@@ -22,7 +22,7 @@ from .resolve import Document
 
 STYLESHEETS = ("styles/fonts.css", "styles/tokens.css", "styles/page.css", "styles/typography.css",
                "styles/components.css")
-PAPER = {"A4": "A4", "Letter": "letter"}
+PAPER = {"A4": ("A4", "297mm"), "Letter": ("letter", "279.4mm")}  # CSS size keyword, page height
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,8 @@ def build_timestamp(doc: Document, source_date_epoch: str | None) -> str:
 
 def page_css(doc: Document) -> str:
     """The few page rules that come from report.yaml rather than from styles/."""
-    rules = [f"@page {{ size: {PAPER[doc.report.paper]}; }}"]
+    size, height = PAPER[doc.report.paper]
+    rules = [f"@page {{ size: {size}; }}", f".cover {{ height: {height}; }}"]
     if doc.report.chapter_start == "right":
         rules.append(".chapter { break-before: right; }")
     return "\n".join(rules)

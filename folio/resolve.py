@@ -65,6 +65,7 @@ class Document:
     date_text: str
     chapters: list[ChapterView]
     meta: dict[str, str]
+    cover: dict[str, Markup]  # the report's own fields as HTML, for the cover; absent ones are ""
 
 
 class Resolver:
@@ -89,7 +90,17 @@ class Resolver:
             "language": report.language,
             "date": report.date.isoformat(),
         }
-        return Document(report, self.words, format_date(report.date, report.language), chapters, meta)
+        return Document(report, self.words, format_date(report.date, report.language), chapters, meta,
+                        self._cover())
+
+    def _cover(self) -> dict[str, Markup]:
+        ctx = Context(self.targets, {}, self.words, self.problems)
+        r = self.report
+        fields = {"issuer": r.issuer, "issuer_native": r.issuer_native, "title": r.title, "edition": r.edition,
+                  "subtitle": r.subtitle, "period": r.period, "occasion": r.occasion,
+                  "occasion_dates": r.occasion_dates, "place": r.place, "embargo": r.embargo}
+        return {name: self._inline(text, ctx, notes=False) if text else Markup("")
+                for name, text in fields.items()}
 
     # -- ids and labels -------------------------------------------------
 
