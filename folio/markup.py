@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from .errors import Problems
 from .model import Text
+from .segment import mark_khmer
 
 ALLOWED_SCHEMES = ("https://", "mailto:")
 
@@ -201,4 +202,4 @@ def _close_id(ident: str, known: dict) -> str:
 def _typography(escaped: str) -> str:
     for pattern, replacement in _NBSP_RULES:
         escaped = pattern.sub(replacement, escaped)
-    return escaped
+    return mark_khmer(escaped)  # Khmer has no spaces between words: give it break opportunities
