@@ -85,7 +85,7 @@ def make_parser(language: str) -> MarkdownIt:
     md.validateLink = lambda url: True  # checked in `render_inline`, with an error message
     md.inline.ruler.before("link", "footnote_call", _footnote_call)
     if language.startswith("fr"):
-        md.options["quotes"] = "«\u202f\u202f»‘’"
+        md.options["quotes"] = ["«\u202f", "\u202f»", "‘", "’"]  # four entries: open, close, open, close
     return md
 
 
