@@ -247,3 +247,13 @@ def test_final_has_no_markings_and_draft_flag_overrides(tmp_path: Path) -> None:
         assert "/status" not in pdf.docinfo
     assert run_cli("--content", content, "-o", tmp_path / "g.pdf", "-q", "--draft").code == 0
     assert all("DRAFT" in t for t in page_texts(tmp_path / "g.pdf"))
+
+
+def test_the_situationer_is_tagged_with_every_text_in_the_tree_or_an_artifact(situationer_pdf: Path) -> None:
+    pages = marked_content(situationer_pdf)
+    assert all(p["untagged_text"] == 0 and not p["orphan_mcids"] for p in pages), pages
+    assert all(p["artifact_text"] >= 1 for p in pages[1:])  # folios and running heads
+    with pikepdf.open(situationer_pdf) as pdf:
+        assert str(pdf.Root.Lang) == "en"
+        with pdf.open_metadata() as xmp:
+            assert xmp.get("pdfuaid:part") == "1"
