@@ -142,7 +142,7 @@ def build(content: Path, options: BuildOptions | None = None) -> Result:
         html = prepared.html_for(name)
         if options.html_out is not None and not outputs:
             write_atomic(options.html_out, html.encode("utf-8"))
-        pdf_options = profiles.pdf_options(prepared.report)
+        pdf_options = profiles.pdf_options()
         with Stopwatch(timings, "layout"):
             laid = typeset.layout(html, PROJECT_ROOT.as_uri() + "/", roots_for(prepared.report),
                                   pdf_options=pdf_options, fetcher=fetcher,

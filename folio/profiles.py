@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import model
 from .pdfua import mark_artifacts
 
 
@@ -57,7 +56,7 @@ def output_path(base: Path, profile: str, exact: bool) -> Path:
     return base.with_name(f"{base.stem}{suffix}{base.suffix or '.pdf'}")
 
 
-def pdf_options(report: model.Report) -> dict:
+def pdf_options() -> dict:
     """WeasyPrint's options, the same for both profiles (each is a tagged PDF/UA-1 file)."""
     return {
         "pdf_variant": "pdf/ua-1",
