@@ -16,6 +16,7 @@ PDF), so the output stays byte-identical run after run.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pydyf
@@ -29,6 +30,7 @@ class ArtifactReport:
     remarked: int = 0  # marked-content sequences turned into artifacts
     orphans: int = 0  # structure elements emptied
     missing: list[str] = field(default_factory=list)  # MCIDs in the parent tree not found in a stream
+    links: int = 0  # link annotations given their text as /Contents
 
 
 def _number(reference: object) -> int | None:
@@ -59,8 +61,52 @@ def _reachable(objects: list, root_number: int) -> set[int]:
     return seen
 
 
+def finish(document: object, pdf: pydyf.PDF, report: ArtifactReport | None = None) -> ArtifactReport:
+    """The finisher for tagged PDFs: margin content as artifacts, links described by their text."""
+    report = mark_artifacts(document, pdf, report)
+    report.links = describe_links(document)
+    return report
+
+
+def describe_links(document: object) -> int:
+    """Give each link annotation the visible text of its link as /Contents, its alternate description.
+
+    WeasyPrint writes the link's target there ('treaty-body', a URL); a screen reader
+    announcing a link should say what the reader sees ('3. UN Treaty Body 5'). A link drawn
+    in several boxes (the number, the leader, the page number) has one annotation per box:
+    each gets the whole link's text. Leader dots are dropped.
+    """
+    count = 0
+    for page in getattr(document, "pages", ()):
+        stack: list[tuple[object, str]] = [(page._page_box, "")]
+        while stack:
+            box, outer = stack.pop()
+            annotation = getattr(box, "link_annotation", None)
+            if annotation is not None:
+                text = outer or _link_text(box)
+                if text:
+                    annotation["Contents"] = pydyf.String(text)
+                    count += 1
+                outer = text
+            stack.extend((child, outer) for child in reversed(getattr(box, "children", ()) or ()))
+    return count
+
+
+def _link_text(box: object) -> str:
+    text = " ".join("".join(t.text for t in _descendants(box) if hasattr(t, "text")).split())
+    return re.sub(r"(?:\s*[.·…]\s*){3,}", " ", text).strip()
+
+
+def _descendants(box: object):
+    stack = [box]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(getattr(current, "children", ()) or ()))
+
+
 def mark_artifacts(document: object, pdf: pydyf.PDF, report: ArtifactReport | None = None) -> ArtifactReport:
-    """The finisher: re-mark content outside the structure tree as pagination artifacts."""
+    """Re-mark content outside the structure tree as pagination artifacts."""
     report = report if report is not None else ArtifactReport()
     catalog = pdf.catalog
     root = _number(catalog.get("StructTreeRoot"))

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pdfua import mark_artifacts
+from .pdfua import finish
 
 
 @dataclass(frozen=True)
@@ -74,4 +74,4 @@ def identifier(html: str, files: Iterable[bytes], profile: str) -> bytes:
 
 def finisher(profile: str) -> Callable[..., object]:
     """What is done to the PDF objects before they are written (the same for both profiles)."""
-    return mark_artifacts
+    return finish

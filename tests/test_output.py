@@ -257,3 +257,12 @@ def test_the_situationer_is_tagged_with_every_text_in_the_tree_or_an_artifact(si
         assert str(pdf.Root.Lang) == "en"
         with pdf.open_metadata() as xmp:
             assert xmp.get("pdfuaid:part") == "1"
+
+
+def test_links_are_described_by_their_visible_text(both: tuple[Path, Path]) -> None:
+    with pikepdf.open(both[0]) as pdf:
+        contents = [str(a.Contents) for page in pdf.pages for a in page.get("/Annots", [])]
+    assert "a site" in contents
+    assert any(c.startswith("the first section, page") for c in contents), contents
+    assert "I. One 1" in contents  # a contents entry: its title and page number, without the leader dots
+    assert not {"first", "https://example.org"} & set(contents)  # not the bare targets WeasyPrint writes
