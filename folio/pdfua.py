@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import pydyf
 
+from .errors import BuildError
+
 
 @dataclass
 class ArtifactReport:
@@ -65,7 +67,18 @@ def finish(document: object, pdf: pydyf.PDF, report: ArtifactReport | None = Non
     """The finisher for tagged PDFs: margin content as artifacts, links described by their text."""
     report = mark_artifacts(document, pdf, report)
     report.links = describe_links(document)
+    unnamed = figures_without_alt(pdf)
+    if unnamed:
+        # The engine logs an <img> without alt itself; an <svg> without <title> passes silently.
+        raise BuildError(f"{unnamed} figure(s) without alternative text: give every image an alt text and "
+                         "every SVG chart a <title> (PDF/UA requires /Alt on each /Figure)")
     return report
+
+
+def figures_without_alt(pdf: pydyf.PDF) -> int:
+    """How many /Figure structure elements lack /Alt."""
+    return sum(1 for obj in pdf.objects if isinstance(obj, pydyf.Dictionary) and obj.get("S") == "/Figure"
+               and not obj.get("Alt"))
 
 
 def describe_links(document: object) -> int:

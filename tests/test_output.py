@@ -10,7 +10,7 @@ import pytest
 
 from folio import pipeline, typeset
 from folio.paths import PROJECT_ROOT
-from folio.pdfua import mark_artifacts
+from folio.pdfua import finish, mark_artifacts
 
 from .conftest import MINIMAL_CHAPTER, MINIMAL_REPORT, run_cli, write_report
 from .pdftools import margin_texts, marked_content, page_texts
@@ -115,19 +115,23 @@ def test_images_become_figures_with_their_alternative_text(tmp_path: Path) -> No
             f'<img src="{png}" alt="A map of the provinces" style="width:20px">{svg}</body></html>')
     laid = typeset.layout(html, PROJECT_ROOT.as_uri() + "/", (PROJECT_ROOT,), pdf_options={"pdf_variant": "pdf/ua-1"})
     out = tmp_path / "fig.pdf"
-    out.write_bytes(typeset.pdf_bytes(laid, finisher=mark_artifacts))
+    out.write_bytes(typeset.pdf_bytes(laid, finisher=finish))
     with pikepdf.open(out) as pdf:
         alts = [str(o.Alt) for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/S") == "/Figure"]
     assert sorted(alts) == ["A map of the provinces", "Bar chart of cases"]
 
 
-def test_an_image_without_alternative_text_fails_the_build() -> None:
-    png = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
-           "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
-    html = f'<html lang="en"><head><title>t</title></head><body><img src="{png}"></body></html>'
+@pytest.mark.parametrize(("figure", "message"), [
+    ('<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk'
+     '+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==">', "without alternative text"),
+    ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20"/></svg>',
+     "without alternative text"),
+])
+def test_a_figure_without_alternative_text_fails_the_build(figure: str, message: str) -> None:
+    html = f'<html lang="en"><head><title>t</title></head><body>{figure}</body></html>'
     laid = typeset.layout(html, PROJECT_ROOT.as_uri() + "/", (PROJECT_ROOT,), pdf_options={"pdf_variant": "pdf/ua-1"})
-    with pytest.raises(typeset.BuildError, match="no required alt description"):
-        typeset.pdf_bytes(laid, finisher=mark_artifacts)
+    with pytest.raises(typeset.BuildError, match=message):
+        typeset.pdf_bytes(laid, finisher=finish)
 
 
 # ---------------------------------------------------------------- print
