@@ -133,29 +133,41 @@ def test_khmer_without_spaces_wraps_inside_the_text_block(khmer_pdf: Path) -> No
     assert right <= width - 25 * MM  # nothing runs into the outer margin
 
 
-def test_khmer_glyphs_are_those_harfbuzz_shapes(khmer_pdf: Path) -> None:
-    """The cover's Khmer line, glyph for glyph, against HarfBuzz shaping the same text with the same font."""
+def _harfbuzz_glyphs(text: str) -> list[int]:
     import uharfbuzz as hb
 
-    native = yaml.safe_load((KHMER / "report.yaml").read_text(encoding="utf-8"))["issuer_native"]
-    blob = hb.Blob.from_file_path(str(KHMER_FONT))
-    font = hb.Font(hb.Face(blob))
+    font = hb.Font(hb.Face(hb.Blob.from_file_path(str(KHMER_FONT))))
     buf = hb.Buffer()
-    buf.add_str(native)
+    buf.add_str(text)
     buf.guess_segment_properties()
     hb.shape(font, buf)
-    expected = [info.codepoint for info in buf.glyph_infos]
+    return [info.codepoint for info in buf.glyph_infos]
+
+
+def _khmer_glyphs_drawn(page: pikepdf.Page) -> list[int]:
+    """Glyph ids drawn with the Khmer font, in content order (2-byte CIDs = glyph ids here)."""
+    fonts = {str(k): str(v.BaseFont) for k, v in page.Resources.Font.items()}
+    drawn, current = [], ""
+    for operands, operator in pikepdf.parse_content_stream(page):
+        if str(operator) == "Tf":
+            current = fonts[str(operands[0])]
+        elif str(operator) in ("Tj", "TJ") and current.endswith("Report-Khmer"):
+            items = operands[0] if str(operator) == "TJ" else [operands[0]]
+            for item in items:
+                if isinstance(item, pikepdf.String):
+                    data = bytes(item)
+                    drawn += [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2)]
+    return drawn
+
+
+def test_khmer_glyphs_are_those_harfbuzz_shapes(khmer_pdf: Path) -> None:
+    """Glyph for glyph, against HarfBuzz shaping the same text with the same font: the cover's
+    Khmer line, and the spaceless paragraph (its inserted word breaks draw nothing)."""
+    native = yaml.safe_load((KHMER / "report.yaml").read_text(encoding="utf-8"))["issuer_native"]
+    chapter = yaml.safe_load((KHMER / "10-khmer.yaml").read_text(encoding="utf-8"))
+    spaceless = chapter["sections"][0]["blocks"][1].strip()
     with pikepdf.open(khmer_pdf) as pdf:
-        page = pdf.pages[0]
-        fonts = {str(k): str(v.BaseFont) for k, v in page.Resources.Font.items()}
-        drawn, current = [], ""
-        for operands, operator in pikepdf.parse_content_stream(page):
-            if str(operator) == "Tf":
-                current = fonts[str(operands[0])]
-            elif str(operator) in ("Tj", "TJ") and current.endswith("Report-Khmer"):
-                items = operands[0] if str(operator) == "TJ" else [operands[0]]
-                for item in items:
-                    if isinstance(item, pikepdf.String):
-                        data = bytes(item)
-                        drawn += [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2)]
-    assert drawn == expected
+        cover, body = _khmer_glyphs_drawn(pdf.pages[0]), _khmer_glyphs_drawn(pdf.pages[-1])
+    assert cover == _harfbuzz_glyphs(native)
+    expected = " ".join(map(str, _harfbuzz_glyphs(spaceless)))
+    assert f" {expected} " in f" {' '.join(map(str, body))} "
