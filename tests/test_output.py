@@ -43,11 +43,15 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     content = _report(folder)
     mp = pytest.MonkeyPatch()
     mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    layouts = []
+    real_layout = typeset.layout
+    mp.setattr(typeset, "layout", lambda *a, **k: layouts.append(1) or real_layout(*a, **k))
     try:
         result = run_cli("--content", content, "-o", folder / "r.pdf", "--profile", "all")
     finally:
         mp.undo()
     assert result.code == 0, result.err
+    assert len(layouts) == 2  # laid out once per profile
     assert "r.pdf" in result.out and "r-print.pdf" in result.out
     return folder / "r.pdf", folder / "r-print.pdf"
 
