@@ -28,6 +28,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true",
                    help="validate the content and templates, report every problem, write nothing")
     p.add_argument("--html", type=Path, metavar="FILE", help="also write the HTML that was typeset")
+    p.add_argument("--profile", choices=("screen", "print", "all"), default="screen",
+                   help="screen: tagged PDF/UA-1 for reading on screen (default); print: the same pages with "
+                        "3 mm bleed and crop marks, as <slug>-print.pdf; all: both from one command")
+    p.add_argument("--draft", action="store_true",
+                   help="mark this build a draft (watermark, build time in the footer), whatever "
+                        "report.yaml's status says")
+    p.add_argument("--bundled-fonts-only", action="store_true",
+                   help="fail when a character is missing from the fonts in styles/fonts, instead of "
+                        "taking it from a font installed on this machine")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     return p
@@ -77,7 +86,10 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             print(f"{args.content}: {chapters} chapters, no problems found "
                   f"({time.perf_counter() - started:.2f} s)", file=out)
         return 0
-    result = pipeline.build(args.content, pipeline.BuildOptions(output=args.output, html_out=args.html))
+    result = pipeline.build(args.content, pipeline.BuildOptions(
+        output=args.output, html_out=args.html, profile=args.profile, draft=args.draft,
+        bundled_fonts_only=args.bundled_fonts_only))
     if not args.quiet:
-        print(f"wrote {result.path} ({result.pages} pages) in {result.seconds:.1f} s", file=out)
+        wrote = [f"{path} ({pages} pages)" for path, pages in [(result.path, result.pages), *result.others]]
+        print(f"wrote {' and '.join(wrote)} in {result.seconds:.1f} s", file=out)
     return 0

@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from .errors import Problems
 from .model import Text
+from .segment import mark_khmer
 
 ALLOWED_SCHEMES = ("https://", "mailto:")
 
@@ -86,7 +87,7 @@ def make_parser(language: str) -> MarkdownIt:
     md.validateLink = lambda url: True  # checked in `render_inline`, with an error message
     md.inline.ruler.before("link", "footnote_call", _footnote_call)
     if language.startswith("fr"):
-        md.options["quotes"] = "«\u202f\u202f»‘’"
+        md.options["quotes"] = ["«\u202f", "\u202f»", "‘", "’"]  # four entries: open, close, open, close
     return md
 
 
@@ -203,4 +204,4 @@ def _close_id(ident: str, known: dict) -> str:
 def _typography(escaped: str) -> str:
     for pattern, replacement in _TYPOGRAPHY_RULES:
         escaped = pattern.sub(replacement, escaped)
-    return escaped
+    return mark_khmer(escaped)  # Khmer has no spaces between words: give it break opportunities

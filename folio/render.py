@@ -9,6 +9,8 @@ Content never becomes template source: it arrives as data (escaped text or
 from __future__ import annotations
 
 import datetime as dt
+import html
+import math
 import sys
 import traceback
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ import jinja2
 from .errors import BuildError
 from .paths import TEMPLATES_DIR
 from .resolve import Document
+from .words import format_date
 
 STYLESHEETS = ("styles/fonts.css", "styles/tokens.css", "styles/page.css", "styles/typography.css",
                "styles/components.css")
@@ -59,6 +62,57 @@ def page_css(doc: Document) -> str:
     if doc.report.chapter_start == "right":
         rules.append(".chapter { break-before: right; }")
     return "\n".join(rules)
+
+
+def built_at(source_date_epoch: str | None) -> dt.datetime:
+    """When this build ran, for a draft's footer: SOURCE_DATE_EPOCH when set (reproducible), else now."""
+    if source_date_epoch:
+        return dt.datetime.fromtimestamp(int(source_date_epoch), tz=dt.UTC)
+    return dt.datetime.now(tz=dt.UTC).replace(second=0, microsecond=0)
+
+
+def css_string(text: str) -> str:
+    """Text as a CSS string literal: "..." with quotes, backslashes and line ends escaped."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("<", "\\3c ")
+    return f'"{escaped}"'
+
+
+def status_css(doc: Document, built: dt.datetime) -> str:
+    """The distribution markings report.yaml's status asks for, in the report's words.
+
+    draft: DRAFT across every page (a page background, so an artifact) and the build time in
+    every footer; embargoed: "Embargoed until ..." in every footer (the cover says it too);
+    final: nothing. The footer is a margin box, so pdfua.py marks it as an artifact.
+    """
+    report, words = doc.report, doc.words
+    if report.status == "draft":
+        stamp = f"{format_date(built.date(), report.language)}, {built:%H:%M} UTC"
+        footer = f"{words['draft_built']} {stamp}"
+        rules = [f"@page {{ background: url({css_string(watermark_svg(words['draft'].upper(), report.paper))}) "
+                 "center / 100% 100% no-repeat; }"]
+    elif report.status == "embargoed" and report.embargo is not None:
+        footer = f"{words['embargoed_until']} {report.embargo.value}"
+        rules = []
+    else:
+        return ""
+    rules.append(f"@page {{ @bottom-center {{ content: {css_string(footer)}; color: #a01010; font-weight: 600; "
+                 "vertical-align: top; padding-top: 6mm; } }")
+    rules.append("@page cover { @bottom-center { content: none; } }")
+    return "\n".join(rules)
+
+
+def watermark_svg(word: str, paper: str) -> str:
+    """A data: URL of an SVG page with the word set large and diagonal, in a pale grey."""
+    from urllib.parse import quote
+
+    width, height = (210, 297) if paper == "A4" else (215.9, 279.4)
+    angle = -math.degrees(math.atan2(height, width))
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}">'
+           f'<text x="{width / 2}" y="{height / 2}" transform="rotate({angle:.2f} {width / 2} {height / 2})" '
+           f'text-anchor="middle" dominant-baseline="middle" font-family="Report Sans" font-weight="700" '
+           f'font-size="{min(width, height) / max(len(word), 4) * 1.6:.1f}" letter-spacing="4" '
+           f'fill="#000" fill-opacity="0.08">{html.escape(word)}</text></svg>')
+    return "data:image/svg+xml," + quote(svg)
 
 
 def render_html(doc: Document, env: jinja2.Environment, info: BuildInfo) -> str:

@@ -101,14 +101,43 @@ class Laid:
 
 
 def layout(html: str, base_url: str, roots: tuple[Path, ...], *, pdf_options: dict | None = None,
-           fetcher: ProjectFetcher | None = None) -> Laid:
-    """Lay the HTML out into pages; any engine warning is a BuildError."""
+           fetcher: ProjectFetcher | None = None, bundled_fonts_only: bool = False) -> Laid:
+    """Lay the HTML out into pages; any engine warning is a BuildError.
+
+    With `bundled_fonts_only`, fontconfig sees no system font at all, so a character that
+    the bundled fonts lack is drawn as .notdef, which the engine logs and the build refuses,
+    instead of being taken silently from whatever font the machine has.
+    """
     fetcher = fetcher or ProjectFetcher(roots)
-    with engine_messages() as log:
+    with engine_messages() as log, _fonts_only(bundled_fonts_only):
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
             **(pdf_options or {}))
     _raise_on(log.messages, "laying out the pages")
     return Laid(document, pdf_options or {})
+
+
+NO_SYSTEM_FONTS = Path(__file__).parent / "fonts-none.conf"
+
+
+@contextmanager
+def _fonts_only(active: bool) -> Iterator[None]:
+    """Point fontconfig at a configuration with no font folders while the pages are laid out.
+
+    WeasyPrint loads the configuration anew for each document (FcInitLoadConfigAndFonts),
+    so the variable only needs to be set around render().
+    """
+    if not active:
+        yield
+        return
+    old = os.environ.get("FONTCONFIG_FILE")
+    os.environ["FONTCONFIG_FILE"] = str(NO_SYSTEM_FONTS)
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["FONTCONFIG_FILE"]
+        else:
+            os.environ["FONTCONFIG_FILE"] = old
 
 
 def pdf_bytes(laid: Laid, finisher=None) -> bytes:

@@ -47,3 +47,70 @@ def margin_texts(pdf: Path, band_mm: float = 22.0) -> list[str]:
         return out
     finally:
         doc.close()
+
+
+# ---------------------------------------------------------------- tagged PDF (PDF/UA)
+
+TEXT_OPERATORS = {"Tj", "TJ", "'", '"'}
+
+
+def _struct_elements(root) -> set[tuple[int, int]]:
+    """objgen of every structure element reachable from the StructTreeRoot through /K."""
+    import pikepdf
+
+    seen: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, pikepdf.Array):
+            stack.extend(node)
+            continue
+        if not isinstance(node, pikepdf.Dictionary):
+            continue  # an MCID
+        if node.is_indirect:
+            if node.objgen in seen:
+                continue
+            seen.add(node.objgen)
+        if node.get("/Type") in (pikepdf.Name.MCR, pikepdf.Name.OBJR):
+            continue
+        if "/K" in node:
+            stack.append(node.K)
+    return seen
+
+
+def marked_content(pdf_path: Path) -> list[dict]:
+    """Per page: text runs outside any marked content, artifacts with text, and MCIDs whose
+    structure element is not in the tree. A PDF/UA file has none of the first and the last."""
+    import pikepdf
+
+    out = []
+    with pikepdf.open(pdf_path) as pdf:
+        tree = pdf.Root.StructTreeRoot
+        reachable = _struct_elements(tree)
+        nums = tree.ParentTree.Nums
+        parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        for number, page in enumerate(pdf.pages):
+            stack: list[str] = []
+            untagged = artifact_text = 0
+            orphans: list[int] = []
+            mapping = parents.get(int(page.obj.get("/StructParents", -1)))
+            for operands, operator in pikepdf.parse_content_stream(page):
+                op = str(operator)
+                if op in ("BDC", "BMC"):
+                    tag = str(operands[0])
+                    stack.append(tag)
+                    if op == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and "/MCID" in operands[1]:
+                        mcid = int(operands[1].MCID)
+                        element = mapping[mcid] if mapping is not None and mcid < len(mapping) else None
+                        if not isinstance(element, pikepdf.Dictionary) or element.objgen not in reachable:
+                            orphans.append(mcid)
+                elif op == "EMC":
+                    stack.pop()
+                elif op in TEXT_OPERATORS:
+                    if not stack:
+                        untagged += 1
+                    elif "/Artifact" in stack:
+                        artifact_text += 1
+            out.append({"page": number + 1, "untagged_text": untagged, "artifact_text": artifact_text,
+                        "orphan_mcids": orphans})
+    return out

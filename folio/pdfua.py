@@ -1,0 +1,166 @@
+"""Finish WeasyPrint's tagged PDF so that it can conform to PDF/UA-1.
+
+WeasyPrint 70 tags the text of margin boxes (running heads, folios, the draft
+and embargo footers) as `/Span <</MCID n>> BDC ... EMC`, and builds structure
+elements for them that hang outside the structure tree (on purpose: in PDF 1.7
+an artifact cannot sit in the tree). A PDF/UA checker sees marked content
+that belongs to no reachable structure element. `mark_artifacts` is passed to
+`write_pdf` as its `finisher`: it finds every MCID whose structure element is
+not reachable from the tree's root, re-marks that content as
+`/Artifact <</Type /Pagination>>`, drops it from the parent tree and empties
+the orphaned elements. Content in the tree is left exactly as it was.
+
+It works on pydyf's objects before they are written (no second parse of the
+PDF), so the output stays byte-identical run after run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pydyf
+
+from .errors import BuildError
+
+
+@dataclass
+class ArtifactReport:
+    """What the finisher changed; kept for tests and the build log."""
+
+    pages: int = 0
+    remarked: int = 0  # marked-content sequences turned into artifacts
+    orphans: int = 0  # structure elements emptied
+    missing: list[str] = field(default_factory=list)  # MCIDs in the parent tree not found in a stream
+    links: int = 0  # link annotations given their text as /Contents
+
+
+def _number(reference: object) -> int | None:
+    """The object number of b'12 0 R', or None for anything else."""
+    if isinstance(reference, bytes) and reference.endswith(b" 0 R"):
+        return int(reference.split()[0])
+    return None
+
+
+def _reachable(objects: list, root_number: int) -> set[int]:
+    """Numbers of the structure elements reachable from the StructTreeRoot through /K."""
+    seen: set[int] = set()
+    stack = [root_number]
+    while stack:
+        number = stack.pop()
+        if number in seen:
+            continue
+        seen.add(number)
+        obj = objects[number]
+        if not isinstance(obj, pydyf.Dictionary):
+            continue
+        kids = obj.get("K")
+        items = kids if isinstance(kids, pydyf.Array | list) else [kids]
+        for kid in items:
+            child = _number(kid)
+            if child is not None:
+                stack.append(child)
+    return seen
+
+
+def finish(document: object, pdf: pydyf.PDF, report: ArtifactReport | None = None) -> ArtifactReport:
+    """The finisher for tagged PDFs: margin content as artifacts, links described by their text."""
+    report = mark_artifacts(document, pdf, report)
+    report.links = describe_links(document)
+    unnamed = figures_without_alt(pdf)
+    if unnamed:
+        # The engine logs an <img> without alt itself; an <svg> without <title> passes silently.
+        raise BuildError(f"{unnamed} figure(s) without alternative text: give every image an alt text and "
+                         "every SVG chart a <title> (PDF/UA requires /Alt on each /Figure)")
+    return report
+
+
+def figures_without_alt(pdf: pydyf.PDF) -> int:
+    """How many /Figure structure elements lack /Alt."""
+    return sum(1 for obj in pdf.objects if isinstance(obj, pydyf.Dictionary) and obj.get("S") == "/Figure"
+               and not obj.get("Alt"))
+
+
+def describe_links(document: object) -> int:
+    """Give each link annotation the visible text of its link as /Contents, its alternate description.
+
+    WeasyPrint writes the link's target there ('treaty-body', a URL); a screen reader
+    announcing a link should say what the reader sees ('3. UN Treaty Body 5'). A link drawn
+    in several boxes (the number, the leader, the page number) has one annotation per box:
+    each gets the whole link's text. Leader dots are dropped.
+    """
+    count = 0
+    for page in getattr(document, "pages", ()):
+        stack: list[tuple[object, str]] = [(page._page_box, "")]
+        while stack:
+            box, outer = stack.pop()
+            annotation = getattr(box, "link_annotation", None)
+            if annotation is not None:
+                text = outer or _link_text(box)
+                if text:
+                    annotation["Contents"] = pydyf.String(text)
+                    count += 1
+                outer = text
+            stack.extend((child, outer) for child in reversed(getattr(box, "children", ()) or ()))
+    return count
+
+
+def _link_text(box: object) -> str:
+    text = " ".join("".join(t.text for t in _descendants(box) if hasattr(t, "text")).split())
+    return re.sub(r"(?:\s*[.·…]\s*){3,}", " ", text).strip()
+
+
+def _descendants(box: object):
+    stack = [box]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(getattr(current, "children", ()) or ()))
+
+
+def mark_artifacts(document: object, pdf: pydyf.PDF, report: ArtifactReport | None = None) -> ArtifactReport:
+    """Re-mark content outside the structure tree as pagination artifacts."""
+    report = report if report is not None else ArtifactReport()
+    catalog = pdf.catalog
+    root = _number(catalog.get("StructTreeRoot"))
+    if root is None:  # an untagged PDF: nothing to do
+        return report
+    objects = pdf.objects
+    tree_root = objects[root]
+    reachable = _reachable(objects, root)
+    parent_tree = objects[_number(tree_root["ParentTree"])]
+    nums = parent_tree["Nums"]
+    pages = [objects[_number(ref)] for ref in pdf.page_references]
+    for i in range(0, len(nums), 2):
+        key, value = nums[i], nums[i + 1]
+        if not isinstance(value, pydyf.Array | list) or key >= len(pages):
+            continue  # an annotation's entry (a single reference), not a page's MCID array
+        page = pages[key]
+        orphan_mcids = set()
+        for mcid, ref in enumerate(value):
+            number = _number(ref)
+            if number is not None and number not in reachable:
+                orphan_mcids.add(mcid)
+                objects[number].clear()  # unreferenced now; emptied so that no stray StructElem remains
+                report.orphans += 1
+                value[mcid] = "null"
+        if orphan_mcids:
+            report.pages += 1
+            found = _remark(objects[_number(page["Contents"])], orphan_mcids)
+            report.remarked += len(found)
+            report.missing += [f"page {key + 1} MCID {m}" for m in sorted(orphan_mcids - found)]
+    return report
+
+
+def _remark(stream: pydyf.Stream, mcids: set[int]) -> set[int]:
+    """Turn `/Tag <</MCID n>> BDC` into `/Artifact <</Type /Pagination>> BDC` for n in mcids."""
+    ops = stream.stream
+    found: set[int] = set()
+    for j in range(len(ops) - 2):
+        props = ops[j + 1]
+        if (isinstance(props, pydyf.Dictionary) and ops[j + 2] == b"BDC" and isinstance(ops[j], str)
+                and props.get("MCID") in mcids):
+            found.add(props["MCID"])
+            ops[j] = "/Artifact"
+            ops[j + 1] = pydyf.Dictionary({"Type": "/Pagination"})
+    return found
