@@ -37,17 +37,22 @@ class Reader:
                 what: str = "") -> Mapping | None:
         """The node as a mapping whose keys are all known and whose required keys are there."""
         if not isinstance(node, Mapping):
-            self.error(node.pos, where, f"expected a mapping{' ' + what if what else ''}, found {kind_name(node)}",
+            self.error(_span(node), where, f"expected a mapping{' ' + what if what else ''}, found {_found(node)}",
                        hint=f"write it as 'key: value' lines, with keys such as '{(required + optional)[0]}'")
             return None
         known = required + optional
+        meant: set[str] = set()  # required keys an unknown key was probably meant to be
         for key, (key_node, _) in node.entries.items():
             if key not in known:
+                hint = did_you_mean(key, known)
+                if hint:
+                    meant.add(hint.split("'")[1])
                 self.error(key_node.end_pos, _join(where, key), "unknown key",
-                           hint=did_you_mean(key, known) or f"known keys here: {', '.join(known)}")
+                           hint=hint or f"known keys here: {', '.join(known)}")
         for key in required:
-            if key not in node.entries:
-                self.error(node.pos, where, f"missing required key '{key}'")
+            if key not in node.entries and key not in meant:  # a misspelt key is one mistake, not two
+                self.error(node.pos, where, f"missing required key '{key}'",
+                           hint=f"add a line '{key}: ...' to this mapping")
         return node
 
     def text(self, node: Mapping, key: str, where: str, required: bool = False) -> m.Text | None:
@@ -65,7 +70,7 @@ class Reader:
                                hint="write the text after the colon, or remove the line")
                 return None
             return m.Text(text, value.pos)
-        self.error(value.pos, where, f"expected text, found {kind_name(value)}",
+        self.error(value.pos, where, f"expected text, found {_found(value)}",
                    hint="quote the value if it should be text" if isinstance(value, Mapping) else "")
         return None
 
@@ -90,7 +95,8 @@ class Reader:
             return True
         if word in FALSE:
             return False
-        self.error(text.pos, _join(where, key), f"expected true or false, found {text.value!r}")
+        self.error(_span(node.entries[key][1]), _join(where, key), f"expected true or false, found {text.value!r}",
+                   hint="write true or false")
         return default
 
     def identifier(self, node: Mapping, key: str, where: str) -> str:
@@ -116,7 +122,7 @@ class Reader:
             if required:
                 self.error(value.pos, _join(where, key), "expected a list, found nothing")
             return []
-        self.error(value.pos, _join(where, key), f"expected a list, found {kind_name(value)}",
+        self.error(_span(value), _join(where, key), f"expected a list, found {_found(value)}",
                    hint="start each item on its own line with '- '")
         return []
 
@@ -127,6 +133,17 @@ class Reader:
             if text is not None:
                 out.append(text)
         return out
+
+
+def _found(node: Node) -> str:
+    """What was written instead, for 'expected a list, found text '5''."""
+    if isinstance(node, Scalar) and node.value and len(node.value) <= 40 and "\n" not in node.value:
+        return f"text {node.value!r}"
+    return kind_name(node)
+
+
+def _span(node: Node) -> Position:
+    return node.end_pos if isinstance(node, Scalar) else node.pos
 
 
 def _join(where: str, key: str) -> str:
@@ -163,6 +180,10 @@ def read_block(r: Reader, node: Node, where: str) -> m.Block | None:
         if not kinds:
             key = next(iter(node.entries), "")
             hint = did_you_mean(key, tuple(BLOCK_READERS)) or f"block types: {', '.join(BLOCK_READERS)}"
+            value = node.entries[key][1] if key else None
+            if len(node.entries) == 1 and isinstance(value, Scalar) and (key != key.lower() or " " in key):
+                # `- Note: some text` is a paragraph with a colon that YAML read as a mapping
+                hint = f"a paragraph with ': ' in it must be quoted: - \"{key}: {value.value}\""
             pos = first_key.end_pos if first_key else node.pos
             r.error(pos, where, f"unknown block type '{key}'" if key else "empty block", hint=hint)
         else:
@@ -409,7 +430,8 @@ def _chapters(r: Reader, folder: Path, node: Mapping) -> list[m.Chapter]:
         path = folder / file_name
         if not path.is_file():
             on_disk = sorted(p.name for p in folder.glob("*.y*ml") if p.name != "report.yaml")
-            r.error(name.pos, where, f"no file {file_name!r} in {folder}",
+            r.error(item.end_pos if isinstance(item, Scalar) else name.pos, where,
+                    f"no file {file_name!r} beside report.yaml",
                     hint=did_you_mean(file_name, on_disk))
             continue
         chapter = read_chapter(path, r.problems)
