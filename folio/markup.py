@@ -155,7 +155,7 @@ def _link(href: str, inner: str, text: Text, ctx: Context) -> str:
         target = ctx.targets.get(ident)
         if target is None:
             hint = _close_id(ident, ctx.targets)
-            ctx.problems.add(locate(text.pos, f"(#{ident})", skip=1), f"cross-reference to unknown id '{ident}'",
+            ctx.problems.add(locate(text.pos, f"(#{ident}", skip=1), f"cross-reference to unknown id '{ident}'",
                              hint=hint or "ids are set with 'id:' on a chapter or section")
             return inner
         if not inner.strip():
