@@ -73,7 +73,25 @@ class ContentError(Exception):
 
 
 class BuildError(Exception):
-    """A failure that is not in the content: a template, the engine, the disk."""
+    """A failure that is not in the content: a template, the engine, the disk.
+
+    When the failure has a place (a template's line), it comes as `problems`,
+    printed like content problems; otherwise the message says it all.
+    """
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        self.problems = problems or []
+        super().__init__(message)
+
+
+def line_position(path: Path, line: int) -> Position:
+    """A whole source line as a position (its text underlined), for errors without a column."""
+    try:
+        text = path.read_text(encoding="utf-8").splitlines()[line - 1]
+    except (OSError, UnicodeDecodeError, IndexError):
+        return Position(path, line)
+    start = len(text) - len(text.lstrip()) + 1
+    return Position(path, line, start, max(start + 1, len(text.rstrip()) + 1))
 
 
 def _order(p: Problem) -> tuple[str, int, int]:
