@@ -8,7 +8,9 @@ for the progress line and the benchmark.
 
 from __future__ import annotations
 
+import html as html_lib
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +18,8 @@ from pathlib import Path
 from markupsafe import Markup
 
 from . import model
-from .errors import Problems
-from .paths import PROJECT_ROOT, STYLES_DIR
+from .errors import BuildError, Position, Problems
+from .paths import PROJECT_ROOT, STYLES_DIR, Refused, project_file
 from .render import STYLESHEETS, BuildInfo, build_timestamp, environment, page_css, render_html
 from .resolve import Document, Resolver
 from .validate import read_report
@@ -72,7 +74,48 @@ def prepare(content: Path, timings: Timings | None = None, env=None) -> Prepared
             page_css=Markup(page_css(doc)),
         )
         html = render_html(doc, env or environment(), info)
+        check_references(html, roots_for(report))
     return Prepared(report, doc, html)
+
+
+# What the engine will fetch: `src` and `<link href>` in the HTML; url() and @import in CSS.
+_HTML_REF = re.compile(r'<link\b[^>]*?\bhref="([^"]*)"|\bsrc="([^"]*)"')
+_CSS_REF = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""")
+
+
+def check_references(html: str, roots: tuple[Path, ...]) -> None:
+    """Every file the HTML and its stylesheets name, checked as the fetcher will (without WeasyPrint).
+
+    A mistake in a template or stylesheet is caught by --check, with its line, instead
+    of half-way through a layout; the fetcher still refuses whatever slips past.
+    """
+    problems = Problems()
+    sheets: list[Path] = []
+    for match in _HTML_REF.finditer(html):
+        name = html_lib.unescape(match.group(1) or match.group(2))
+        if name.startswith(("#", "data:")):
+            continue
+        try:
+            path = project_file(name, PROJECT_ROOT, roots)
+        except Refused as exc:
+            problems.add(Position(Path("<the rendered HTML>")), f"{name}: {exc}",
+                         hint="templates may only name files inside the project (styles/, the content folder)")
+            continue
+        if path.suffix == ".css":
+            sheets.append(path)
+    for sheet in sheets:
+        for number, line in enumerate(sheet.read_text(encoding="utf-8").splitlines(), 1):
+            for match in _CSS_REF.finditer(line):
+                name = match.group(1) or match.group(2)
+                if name.startswith(("#", "data:")):
+                    continue
+                try:
+                    project_file(name, sheet.parent, roots)
+                except Refused as exc:
+                    column = match.start(1 if match.group(1) else 2) + 1
+                    problems.add(Position(sheet, number, column, column + len(name)), f"{name}: {exc}")
+    if problems:
+        raise BuildError(f"{len(problems)} reference(s) the build would refuse", problems.items)
 
 
 @dataclass
