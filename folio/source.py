@@ -239,7 +239,12 @@ def _yaml_problem(path: Path, exc: yaml.YAMLError, problems: Problems, text: str
         hint = "a line may be missing its colon; text that continues a value must be indented further"
     elif ("expected <block end>" in problem or "did not find expected" in problem) and context_mark:
         stripped = line[: mark.column].rstrip()
-        if mark.line == context_mark.line or stripped.endswith(('"', "'")):
+        value = re.match(r"^\s*(?:- )?(?:[\w-]+: )?(.)", line)
+        if value and value.group(1) in "[{" and stripped.endswith(("]", "}")):
+            position = Position(path, mark.line + 1, value.start(1) + 1)
+            message = f"text that starts with '{value.group(1)}' must be quoted (YAML reads it as a list)"
+            hint = _quote_hint(line)
+        elif mark.line == context_mark.line or stripped.endswith(('"', "'")):
             message = "more text after a quoted value"
             hint = "put the whole value inside the quotes"
         else:
@@ -253,13 +258,14 @@ def _yaml_problem(path: Path, exc: yaml.YAMLError, problems: Problems, text: str
 
 
 def _quote_hint(line: str) -> str:
-    """'quote the value: title: "One: two"', from the offending line when it is a simple `key: value`."""
-    match = re.match(r"^\s*(?:- )?([\w-]+): (.+)$", line)
-    if not match or match.group(2).startswith(("'", '"')):
+    """'quote the value: title: "One: two"', from the offending line when it is simple enough."""
+    match = re.match(r"^\s*(- )?(?:([\w-]+): )?(.+)$", line)
+    if not match or match.group(3).startswith(("'", '"')):
         return "quote the value: put the whole text in double quotes"
-    key, value = match.group(1), match.group(2).strip()
+    item, key, value = match.group(1), match.group(2), match.group(3).strip()
     quoted = f'"{value}"' if '"' not in value else "'" + value.replace("'", "''") + "'"
-    return f"quote the value: {key}: {quoted}"
+    lead = f"{key}: " if key else "- " if item else ""
+    return f"quote the value: {lead}{quoted}"
 
 
 def _pos(path: Path, mark: yaml.Mark) -> Position:

@@ -23,11 +23,19 @@ from pathlib import Path
 from typing import NoReturn
 from urllib.parse import unquote, urlsplit
 
-import weasyprint
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-
 from .errors import BuildError, display_path
 from .paths import Refused, project_file
+
+# The stdlib's MIME table reads /etc/mime.types and the like on first use (WeasyPrint
+# makes one at import); its built-in table is all we need, so nothing outside is read.
+mimetypes.knownfiles = []
+
+import weasyprint  # noqa: E402  (after the line above)
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+
+_MIME = {".css": "text/css", ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff",
+         ".woff2": "font/woff2", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+         ".gif": "image/gif", ".webp": "image/webp", ".svg": "image/svg+xml"}
 
 
 class RefusedURL(ValueError):
@@ -42,7 +50,7 @@ class ProjectFetcher(URLFetcher):
     def __init__(self, roots: tuple[Path, ...]) -> None:
         super().__init__(timeout=1, allowed_protocols=("file", "data"), allow_redirects=False)
         self.roots = roots
-        self.refused: list[str] = []
+        self.refused: list[tuple[str, str]] = []  # (URL as shown, why), also those the engine hides
         self.cache: dict[str, bytes] = {}  # fonts and images are read once per process
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
@@ -61,11 +69,11 @@ class ProjectFetcher(URLFetcher):
             except OSError as exc:
                 self._refuse(url, exc.strerror or "cannot be read")
             self.cache[real] = body
-        mime = mimetypes.guess_type(real)[0] or "application/octet-stream"
+        mime = _MIME.get(Path(real).suffix.lower(), "application/octet-stream")
         return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
 
     def _refuse(self, url: str, why: str) -> NoReturn:
-        self.refused.append(f"{shown_url(url)}: {why}")
+        self.refused.append((shown_url(url), why))
         raise RefusedURL(shown_url(url), why)
 
 
@@ -170,7 +178,10 @@ def layout(html: str, base_url: str, roots: tuple[Path, ...], *, pdf_options: di
     with engine_messages(base_url) as log:
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
             **(pdf_options or {}))
-    _raise_on(log.messages, "laying out the pages")
+    # The engine swallows some fetch failures (a font: "Font-face 'X' cannot be loaded"); say why.
+    hidden = [f"{url}: refused: {why}" for url, why in fetcher.refused
+              if not any(url in message for message in log.messages)]
+    _raise_on(log.messages + hidden, "laying out the pages")
     return Laid(document, pdf_options or {})
 
 
