@@ -1,0 +1,351 @@
+"""Nothing outside the project is read, no connection is opened, content is only ever text,
+and every engine complaint fails the build with its source named."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from folio.paths import Refused, image_problem, project_file
+
+from .conftest import ROOT, run_cli, write_report
+from .pdftools import page_texts
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
+       b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+# ---------------------------------------------------------------- one rule for every path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    (root / "images").mkdir(parents=True)
+    (root / "images" / "dot.png").write_bytes(PNG)
+    (root / "notes.txt").write_text("not an image")
+    (tmp_path / "secret.txt").write_text("secret")
+    (root / "images" / "out.png").symlink_to(tmp_path / "secret.txt")
+    (root / "images" / "in.png").symlink_to(root / "images" / "dot.png")
+    return root
+
+
+@pytest.mark.parametrize(("name", "why"), [
+    ("file:///etc/passwd", "it is outside the project"),
+    ("/etc/passwd", "an absolute path; name the file relative to the folder it is used from"),
+    ("../secret.txt", "it is outside the project"),
+    ("images/../../secret.txt", "it is outside the project"),
+    ("images/out.png", "a symbolic link pointing outside the project"),
+    ("http://127.0.0.1/x.png", "http addresses are not fetched; only files inside the project can be used"),
+    ("https://example.org/x.png", "https addresses are not fetched; only files inside the project can be used"),
+    ("//example.org/x.png", "network addresses are not fetched; only files inside the project can be used"),
+    ("ftp://example.org/x.png", "ftp addresses are not fetched; only files inside the project can be used"),
+    ("file://host/share/x.png", "a file on another machine (host) cannot be used"),
+    ("images/missing.png", "no such file"),
+    ("images", "not a file"),
+])
+def test_project_file_refuses(project: Path, name: str, why: str) -> None:
+    with pytest.raises(Refused) as caught:
+        project_file(name, project, (project,))
+    assert str(caught.value) == why
+
+
+def test_project_file_serves_files_inside(project: Path) -> None:
+    assert project_file("images/dot.png", project, (project,)) == project / "images" / "dot.png"
+    assert project_file("images/in.png", project, (project,)) == project / "images" / "dot.png"
+    assert project_file((project / "notes.txt").as_uri(), project, (project,)) == project / "notes.txt"
+
+
+def test_image_problem(project: Path) -> None:
+    assert image_problem(project / "images" / "dot.png") == ""
+    assert image_problem(project / "notes.txt") == "not an image (PNG, JPEG, GIF, WebP or SVG)"
+
+
+# ---------------------------------------------------------------- the fetcher, through WeasyPrint
+
+
+def layout_error(project: Path, body: str, write: bool = False) -> str:
+    from folio import typeset
+    from folio.errors import BuildError
+
+    try:
+        laid = typeset.layout(f"<html lang=en><body><p>x</p>{body}", project.as_uri() + "/", (project,))
+        if write:
+            typeset.pdf_bytes(laid)
+    except BuildError as exc:
+        return str(exc)
+    return ""
+
+
+LAYOUT = "the layout engine reported 1 problem while laying out the pages:\n  "
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ('<img src="file:///etc/passwd">', "image /etc/passwd: refused: it is outside the project"),
+    ('<img src="/etc/passwd">', "image /etc/passwd: refused: it is outside the project"),
+    ('<img src="../secret.txt">', "image {tmp}/secret.txt: refused: it is outside the project"),
+    ('<img src="images/out.png">',
+     "image {tmp}/project/images/out.png: refused: a symbolic link pointing outside the project"),
+    ('<img src="http://127.0.0.1:9/x.png">',
+     "image http://127.0.0.1:9/x.png: refused: http addresses are not fetched; only files inside the project "
+     "can be used"),
+    ('<img src="images/missing.png">', "image {tmp}/project/images/missing.png: refused: no such file"),
+    ('<img src="notes.txt">', "image {tmp}/project/notes.txt: not an image the engine can read"),
+    ("<style>@import url(../secret.txt);</style>",
+     "stylesheet {tmp}/secret.txt: refused: it is outside the project"),
+    ("<style>p { background: url(file:///etc/passwd) }</style>",
+     "image /etc/passwd: refused: it is outside the project"),
+    ('<style>@font-face { font-family: X; src: url(http://127.0.0.1:9/f.ttf) } p { font-family: X }</style>',
+     "Font-face 'X' cannot be loaded\n"
+     "  http://127.0.0.1:9/f.ttf: refused: http addresses are not fetched; only files inside the project can "
+     "be used"),
+    ("<style>p { colr: red }</style>",
+     "the HTML (a <style> element or style attribute):1:5: Ignored `colr: red `, unknown property."),
+    ('<a href="#x">x</a><style>a::after { content: target-counter(attr(href), page) }</style>',
+     "a link or cross-reference points to an anchor that does not exist: #x"),
+])
+def test_fetcher_and_engine_messages(project: Path, body: str, message: str) -> None:
+    error = layout_error(project, body)
+    expected = message.format(tmp=project.parent)
+    count = expected.count("\n  ") + 1
+    head = f"the layout engine reported {count} problem{'s' if count > 1 else ''} while laying out the pages:\n  "
+    assert error == head + expected
+
+
+def test_ignored_css_names_its_stylesheet_and_line(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    (project / "page.css").write_text("p { color: red }\n\nh1 {\n  colr: blue;\n}\n")
+    assert layout_error(project, '<link rel="stylesheet" href="page.css">') == LAYOUT + (
+        "page.css:4:3: Ignored `colr: blue`, unknown property.")
+
+
+def test_attachment_and_unknown_anchor_fail_when_writing(project: Path) -> None:
+    head = "the layout engine reported 1 problem while writing the PDF:\n  "
+    assert layout_error(project, '<link rel="attachment" href="file:///etc/passwd">', write=True) == (
+        head + "attachment: refused: it is outside the project")
+    assert layout_error(project, '<a href="#nowhere">x</a>', write=True) == (
+        head + "No anchor #nowhere for internal URI reference")
+
+
+# ---------------------------------------------------------------- templates
+
+
+@pytest.fixture
+def templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the templates that the build uses instead of the project's."""
+    import shutil
+
+    from folio import pipeline, render
+
+    folder = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", folder)
+    monkeypatch.setattr(pipeline, "environment", lambda: render.environment(folder))
+    return folder
+
+
+def test_template_using_a_field_the_model_lacks(tmp_path: Path, templates: Path, monkeypatch) -> None:
+    cover = templates / "cover.html"
+    cover.write_text(cover.read_text().replace("{{ r.issuer }}", "{{ r.colour }}"))
+    monkeypatch.chdir(tmp_path)
+    write_report(tmp_path / "content")
+    run = run_cli("--content", "content", "--check")
+    assert run.code == 1
+    assert run.err == (
+        "templates/cover.html:5:5: error: template error: 'folio.model.Report object' has no attribute 'colour'\n"
+        '  5 |     <p class="cover-issuer">{{ r.colour }}</p>\n'
+        "    |     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+        "  hint: templates may use only the fields of folio/model.py and the views made in folio/resolve.py\n"
+        "1 error; nothing written (--check).\n")
+
+
+def test_template_syntax_error(tmp_path: Path, templates: Path, monkeypatch) -> None:
+    (templates / "cover.html").write_text("<p>\n{% if %}\n</p>\n")
+    monkeypatch.chdir(tmp_path)
+    write_report(tmp_path / "content")
+    run = run_cli("--content", "content", "--check")
+    assert run.err == ("templates/cover.html:2:1: error: template error: Expected an expression, got 'end of "
+                       "statement block'\n"
+                       "  2 | {% if %}\n"
+                       "    | ^^^^^^^^\n"
+                       "1 error; nothing written (--check).\n")
+
+
+def test_check_refuses_a_template_naming_a_file_outside(tmp_path: Path, templates: Path, monkeypatch) -> None:
+    base = templates / "base.html"
+    base.write_text(base.read_text().replace("</head>", '<link rel="stylesheet" href="file:///etc/passwd">\n'
+                                                        '<img src="../../etc/hostname"></head>'))
+    monkeypatch.chdir(tmp_path)
+    write_report(tmp_path / "content")
+    run = run_cli("--content", "content", "--check")
+    hint = "  hint: templates may only name files inside the project (styles/, the content folder)\n"
+    assert run.err == ("<the rendered HTML>: error: file:///etc/passwd: it is outside the project\n" + hint
+                       + "<the rendered HTML>: error: ../../etc/hostname: it is outside the project\n" + hint
+                       + "2 errors; nothing written (--check).\n")
+
+
+def test_check_refuses_a_stylesheet_naming_a_file_outside(tmp_path: Path, monkeypatch) -> None:
+    from folio import paths, pipeline
+
+    styles = tmp_path / "project" / "styles"
+    styles.mkdir(parents=True)
+    (styles / "page.css").write_text('@import "../../secret.css";\np { background: url(/etc/passwd) }\n')
+    monkeypatch.setattr(pipeline, "PROJECT_ROOT", tmp_path / "project")
+    monkeypatch.setattr(paths, "PROJECT_ROOT", tmp_path / "project")
+    monkeypatch.chdir(tmp_path)
+    from folio.errors import BuildError
+
+    html = '<link rel="stylesheet" href="styles/page.css">'
+    with pytest.raises(BuildError) as caught:
+        pipeline.check_references(html, (styles,))
+    assert [(str(p.position), p.message) for p in caught.value.problems] == [
+        ("project/styles/page.css:1:10", "../../secret.css: it is outside the project"),
+        ("project/styles/page.css:2:21",
+         "/etc/passwd: an absolute path; name the file relative to the folder it is used from"),
+    ]
+
+
+# ---------------------------------------------------------------- --check stays light
+
+
+def test_check_does_not_import_weasyprint() -> None:
+    code = ("import sys; from folio.cli import main; code = main(['--check', '-q']); "
+            "print(code, sorted(m for m in sys.modules if m.split('.')[0] in ('weasyprint', 'pydyf', 'tinycss2')))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout == "0 []\n", done.stderr
+
+
+# ---------------------------------------------------------------- content is text
+
+
+HOSTILE_TEXT = """\
+title: One
+sections:
+  - title: "<b>Bold?</b> {{ title }}"
+    id: first
+    blocks:
+      - '<script>alert(1)</script>'
+      - '<img src=file:///etc/passwd>'
+      - '{{ 7*7 }} and {% include "base.html" %}'
+      - '<link rel=attachment href=/etc/passwd>'
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("hostile")
+    write_report(folder / "content", chapters={"10-one.yaml": HOSTILE_TEXT})
+    out, html = folder / "out.pdf", folder / "out.html"
+    run = run_cli("--content", folder / "content", "-o", out, "--html", html, "-q")
+    assert run.code == 0, run.err
+    return out, html
+
+
+def test_html_and_jinja_in_content_are_printed_literally(hostile_build: tuple[Path, Path]) -> None:
+    pdf, _ = hostile_build
+    text = " ".join(" ".join(page_texts(pdf)).split())
+    for literal in ("<script>alert(1)</script>", "<img src=file:///etc/passwd>", "{{ 7*7 }}",
+                    "{% include", "<link rel=attachment href=/etc/passwd>", "<b>Bold?</b> {{ title }}"):
+        assert literal in text
+    assert "49" not in text
+
+
+def test_html_and_jinja_in_content_are_escaped_in_the_html(hostile_build: tuple[Path, Path]) -> None:
+    _, html = hostile_build
+    source = html.read_text()
+    assert "<script" not in source and "<img" not in source
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in source
+    assert "{{ 7*7 }}" in source
+
+
+# ---------------------------------------------------------------- long words stay inside the margins
+
+
+LONG = "Pneumono" + "a" * 192
+URL = "https://example.org/" + "a-very-long-path-segment/" * 8 + "end"
+
+
+def test_long_words_and_urls_wrap_inside_the_text_block(tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    chapter = ("title: One\nsections:\n  - title: Long\n    blocks:\n"
+               f"      - 'A word of 200 letters: {LONG} and more text after it.'\n"
+               f"      - 'A link: [{URL}]({URL}) and one written out: {URL}'\n")
+    write_report(tmp_path / "content", chapters={"10-one.yaml": chapter})
+    out = tmp_path / "out.pdf"
+    run = run_cli("--content", tmp_path / "content", "-o", out, "-q")
+    assert run.code == 0, run.err
+    mm = 72 / 25.4
+    doc = pdfium.PdfDocument(str(out))
+    try:
+        checked = 0
+        for index in range(1, len(doc)):  # after the cover; page 1 (index 0) is a right-hand page
+            page = doc[index]
+            width, height = page.get_size()
+            inner, outer = 28 * mm, 34 * mm  # styles/page.css: left 28 mm on right-hand pages, mirrored
+            left, right = (inner, width - outer) if index % 2 == 0 else (outer, width - inner)
+            text = page.get_textpage()
+            for i in range(text.count_chars()):
+                x0, y0, x1, y1 = text.get_charbox(i)
+                if x1 <= x0 or not (26 * mm < y0 and y1 < height - 24 * mm):
+                    continue  # spaces, and the running heads and folios in the margins
+                assert left - 0.5 <= x0 and x1 <= right + 0.5, (index, text.get_text_range(i, 1), x0, x1)
+                checked += 1
+        assert checked > 400
+    finally:
+        doc.close()
+    joined = re.sub(r"[\s\u00ad\ufffe\x02\u2010-]", "", "".join(page_texts(out)))  # line breaks undone
+    assert LONG in joined
+    assert URL.replace("-", "") in joined
+
+
+# ---------------------------------------------------------------- the whole hostile suite, watched
+
+
+def allowed_places(tmp: Path) -> list[str]:
+    """Where a build may open files; each entry says why."""
+    places = [
+        str(ROOT),  # the project: folio/, templates/, styles/ (fonts), the tests' own modules
+        str(tmp),  # the hostile reports, their outputs, the test project with its symlinks (not their targets)
+        sys.prefix,  # the virtual environment: site-packages (WeasyPrint, Pyphen's dictionaries, ...)
+        sys.base_prefix,  # the Python installation: the standard library
+    ]
+    return [os.path.realpath(p) for p in places]
+
+
+def created_in_temp(path: str) -> bool:
+    """Files the process itself creates in the temporary folder, never reads from others:
+    WeasyPrint's copies of our fonts for fontconfig (weasyprint-*), and the probe files
+    ctypes.util.find_library writes when WeasyPrint looks for Pango at import."""
+    temp = os.path.realpath(tempfile.gettempdir())
+    return os.path.dirname(path) == temp or path.startswith(os.path.join(temp, "weasyprint-")) or path == temp
+
+
+def test_hostile_suite_opens_nothing_outside_and_connects_nowhere(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "tests.hostile", str(tmp_path / "suite")], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["connects"] == []
+    places = allowed_places(tmp_path)
+    outside = [p for p in summary["opened"]
+               if not any(p == place or p.startswith(place + os.sep) for place in places)
+               and not created_in_temp(p) and p != os.devnull]  # devnull: the stdin of find_library's ldconfig
+    assert outside == []
+    assert not Path("/tmp/pwned").exists()
+    results = summary["results"]
+    built = {name for name, r in results.items() if r["code"] == 0}
+    assert built == {"yaml-1.1", "bom-crlf", "html-and-jinja", "long-words", "html:iframe"}
+    for name, result in results.items():
+        assert "Traceback" not in result["err"]
+        if name.startswith("html:") and result["code"]:
+            assert "refused: " in result["err"], result["err"]
+        elif result["code"]:
+            assert result["err"].endswith("no PDF written (the last one is unchanged).\n"), result["err"]
