@@ -155,7 +155,7 @@ def _events(path: Path, text: str, problems: Problems) -> list[yaml.Event] | Non
                 depth -= 1
             events.append(event)
     except yaml.YAMLError as exc:
-        _yaml_problem(path, exc, problems, text)
+        _yaml_problem(path, exc, problems, text, events)
         return None
     return events
 
@@ -191,7 +191,45 @@ def _check_events(path: Path, events: list[yaml.Event], problems: Problems) -> b
     return ok
 
 
-def _yaml_problem(path: Path, exc: yaml.YAMLError, problems: Problems, text: str = "") -> None:
+def _where(events: list[yaml.Event], in_last_value: bool = False) -> str:
+    """The field path (`sections[2].title`) the parser had reached, from the events before an error.
+
+    With `in_last_value`, a mapping value just read counts as still open: the error is in it.
+    """
+    # One frame per open collection: [key or None, expecting a key?] for mappings, [index] for lists.
+    frames: list[list] = []
+
+    def in_mapping() -> bool:
+        return bool(frames) and len(frames[-1]) == 2
+
+    for event in events:
+        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+            if in_mapping():
+                if frames[-1][1] and isinstance(event, yaml.ScalarEvent):
+                    frames[-1][0], frames[-1][1] = event.value, False  # a key: its value comes next
+                elif not (in_last_value and event is events[-1]):
+                    frames[-1][1] = True  # a value: the next scalar is a key
+            elif frames:
+                frames[-1][0] += 1
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if frames and not in_mapping():
+                frames[-1][0] += 1
+            frames.append([None, True] if isinstance(event, yaml.MappingStartEvent) else [-1])
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)) and frames:
+            frames.pop()
+            if in_mapping():
+                frames[-1][1] = True
+    where = ""
+    for frame in frames:
+        if len(frame) == 1 and frame[0] >= 0:
+            where += f"[{frame[0]}]"
+        elif len(frame) == 2 and frame[0] is not None and not frame[1]:
+            where += f".{frame[0]}" if where else str(frame[0])
+    return where
+
+
+def _yaml_problem(path: Path, exc: yaml.YAMLError, problems: Problems, text: str = "",
+                  events: list[yaml.Event] | None = None) -> None:
     """A PyYAML error told in the author's terms, pointing where the fix goes."""
     mark = getattr(exc, "problem_mark", None)
     problem = str(getattr(exc, "problem", None) or exc).strip()
@@ -254,7 +292,13 @@ def _yaml_problem(path: Path, exc: yaml.YAMLError, problems: Problems, text: str
                     f"uses column {context_mark.column + 1})")
     else:
         message = problem if not context else f"{problem} ({context})"
-    problems.add(position, message, hint=hint)
+    events = events or []
+    if position != _pos(path, mark) and context_mark is not None:
+        # the message points back at an opening (a quote, a bracket, a key): the path is the one it had there
+        events = [e for e in events if e.start_mark.index < context_mark.index]
+    in_value = message.startswith(("a colon", "more text", "a value cannot"))  # the error is in the value just read
+    where = "" if message.startswith("expected 'key: value'") else _where(events, in_last_value=in_value)
+    problems.add(position, message, where=where, hint=hint)
 
 
 def _quote_hint(line: str) -> str:

@@ -42,7 +42,7 @@ def expect(run: Run, text: str) -> None:
 def test_unquoted_colon(tmp_path, monkeypatch) -> None:
     run = check(tmp_path, monkeypatch, "title: Freedom: of the Press\nblocks: [x]\n")
     expect(run, f"""
-        content/10-one.yaml:1:15: error: a colon followed by a space cannot stand in unquoted text
+        content/10-one.yaml:1:15: error: title: a colon followed by a space cannot stand in unquoted text
           1 | title: Freedom: of the Press
             |               ^
           hint: quote the value: title: "Freedom: of the Press"
@@ -70,7 +70,7 @@ def test_bad_indentation_of_a_key(tmp_path, monkeypatch) -> None:
               - x
         """)
     expect(run, f"""
-        content/10-one.yaml:4:6: error: 'blocks:' is not lined up with the keys above it
+        content/10-one.yaml:4:6: error: sections[0]: 'blocks:' is not lined up with the keys above it
           4 |      blocks:
             |      ^^^^^^^
           hint: the keys of one mapping start in the same column; check the spaces before it
@@ -88,7 +88,7 @@ def test_bad_indentation_of_a_list_item(tmp_path, monkeypatch) -> None:
            - title: B
         """)
     expect(run, f"""
-        content/10-one.yaml:6:4: error: this line does not fit the structure above it
+        content/10-one.yaml:6:4: error: sections[0]: this line does not fit the structure above it
           6 |    - title: B
             |    ^
           hint: check its indentation: the items of one list, and the keys of one mapping, start in the same \
@@ -100,7 +100,7 @@ column (the block that starts on line 3 uses column 3)
 def test_tab(tmp_path, monkeypatch) -> None:
     run = check(tmp_path, monkeypatch, "title: One\nsections:\n\t- title: A\n")
     expect(run, f"""
-        content/10-one.yaml:3:1: error: a tab character; YAML is indented with spaces only
+        content/10-one.yaml:3:1: error: sections: a tab character; YAML is indented with spaces only
           3 |  - title: A
             | ^
           hint: replace the tab with spaces
@@ -111,7 +111,7 @@ def test_tab(tmp_path, monkeypatch) -> None:
 def test_unclosed_quote_points_at_the_opening_quote(tmp_path, monkeypatch) -> None:
     run = check(tmp_path, monkeypatch, 'title: "One\nblocks: [x]\n')
     expect(run, f"""
-        content/10-one.yaml:1:8: error: this quote is never closed
+        content/10-one.yaml:1:8: error: title: this quote is never closed
           1 | title: "One
             |        ^
           hint: end the text with the same quote mark it starts with
@@ -122,7 +122,7 @@ def test_unclosed_quote_points_at_the_opening_quote(tmp_path, monkeypatch) -> No
 def test_unclosed_bracket(tmp_path, monkeypatch) -> None:
     run = check(tmp_path, monkeypatch, "title: One\nblocks: [x, y\n")
     expect(run, f"""
-        content/10-one.yaml:2:9: error: this '[' is never closed
+        content/10-one.yaml:2:9: error: blocks: this '[' is never closed
           2 | blocks: [x, y
             |         ^
           hint: close it with ']', or quote the value if the '[' is part of the text
@@ -133,7 +133,7 @@ def test_unclosed_bracket(tmp_path, monkeypatch) -> None:
 def test_text_after_a_closing_quote(tmp_path, monkeypatch) -> None:
     run = check(tmp_path, monkeypatch, 'title: "One" and two\nblocks: [x]\n')
     expect(run, f"""
-        content/10-one.yaml:1:14: error: more text after a quoted value
+        content/10-one.yaml:1:14: error: title: more text after a quoted value
           1 | title: "One" and two
             |              ^
           hint: put the whole value inside the quotes
@@ -580,3 +580,36 @@ def test_wrong_command_line_exits_2(capsys) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["--no-such-option"])
     assert caught.value.code == 2
+
+
+def test_a_bug_is_reported_without_a_traceback(tmp_path, monkeypatch) -> None:
+    from folio import pipeline
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something folio did not expect")
+
+    monkeypatch.setattr(pipeline, "prepare", broken)
+    run = run_cli("--content", write_report(tmp_path / "content"), "--check")
+    assert run.code == 1
+    assert run.err == ("internal error: RuntimeError: something folio did not expect\n"
+                       "this is a bug in folio; run again with --debug for the traceback, and report it\n"
+                       f"{CHECKED}\n")
+    with pytest.raises(RuntimeError):
+        main(["--content", str(tmp_path / "content"), "--check", "--debug"])
+
+
+def test_debug_traceback_reaches_the_terminal(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    write_report(tmp_path / "content", chapters={"10-one.yaml": "titel: One\nblocks: [x]\n"})
+    done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--content", str(tmp_path / "content"),
+                           "--check", "--debug"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "Traceback (most recent call last)" in done.stderr
+    assert "folio.errors.ContentError" in done.stderr
+    quiet = subprocess.run([sys.executable, str(ROOT / "build.py"), "--content", str(tmp_path / "content"),
+                            "--check"], capture_output=True, text=True, timeout=60)
+    assert quiet.returncode == 1 and "Traceback" not in quiet.stderr
