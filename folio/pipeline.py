@@ -18,7 +18,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from . import model
-from .errors import BuildError, Position, Problems
+from .errors import BuildError, Position, Problem, Problems
 from .paths import PROJECT_ROOT, STYLES_DIR, Refused, project_file
 from .render import STYLESHEETS, BuildInfo, build_timestamp, environment, page_css, render_html
 from .resolve import Document, Resolver
@@ -153,13 +153,45 @@ def build(content: Path, options: BuildOptions | None = None) -> Result:
     check_target(target)
     if options.html_out is not None:
         write_atomic(options.html_out, prepared.html.encode("utf-8"))
-    with Stopwatch(timings, "layout"):
-        laid = typeset.layout(prepared.html, PROJECT_ROOT.as_uri() + "/", roots_for(prepared.report))
-    with Stopwatch(timings, "pdf"):
-        data = typeset.pdf_bytes(laid)
+    try:
+        with Stopwatch(timings, "layout"):
+            laid = typeset.layout(prepared.html, PROJECT_ROOT.as_uri() + "/", roots_for(prepared.report))
+        with Stopwatch(timings, "pdf"):
+            data = typeset.pdf_bytes(laid)
+    except BuildError as exc:
+        raise _with_glyph_places(exc, prepared.report) from exc
     with Stopwatch(timings, "write"):
         write_atomic(target, data)
     return Result(target, len(laid.document.pages), time.perf_counter() - started, timings)
+
+
+_NOTDEF = re.compile(r"\.notdef glyph rendered for Unicode string unsupported by fonts: .* \(U\+([0-9A-F]{4,6})\)")
+
+
+def _with_glyph_places(error: BuildError, report: model.Report) -> BuildError:
+    """A character no font has, pointed out where the content has it (the engine names no place)."""
+    lines = str(error).splitlines()[1:]
+    codes = [match.group(1) for line in lines if (match := _NOTDEF.search(line))]
+    if not codes or len(codes) != len(lines):
+        return error
+    problems = []
+    files = [f for f in (report.file, *(c.file for c in report.chapters)) if f is not None]
+    for code in dict.fromkeys(codes):
+        found = _first(chr(int(code, 16)), files)
+        problems.append(Problem(found or Position(Path("<the rendered HTML>")),
+                                f"no font has the character U+{code}",
+                                hint="the fonts in styles/fonts/ lack it: write it another way, or add a font "
+                                     "that has it"))
+    return BuildError(str(error), problems)
+
+
+def _first(char: str, files: list[Path]) -> Position | None:
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+            column = line.find(char)
+            if column >= 0:
+                return Position(path, number, column + 1)
+    return None
 
 
 def default_output(report: model.Report) -> Path:

@@ -435,3 +435,18 @@ def test_image_paths_in_content(project: Path, name: str, message: str, hint: st
     assert result == ("" if message else name)
     assert [(p.message, p.hint, p.where) for p in problems.items] == (
         [(message, hint, "sections[0].blocks[2].image")] if message else [])
+
+
+def test_a_character_no_font_has_fails_the_build_where_it_is_written(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    chapter = "title: One\nsections:\n  - title: A\n    blocks:\n      - A private \ue000 character.\n"
+    write_report(tmp_path / "content", chapters={"10-one.yaml": chapter})
+    (tmp_path / "out.pdf").write_bytes(b"%PDF old")
+    run = run_cli("--content", "content", "-o", "out.pdf")
+    assert run.code == 1
+    assert run.err == ("content/10-one.yaml:5:19: error: no font has the character U+E000\n"
+                       "  5 |       - A private \ue000 character.\n"
+                       "    |                   ^\n"
+                       "  hint: the fonts in styles/fonts/ lack it: write it another way, or add a font that has it\n"
+                       "1 error; no PDF written (the last one is unchanged).\n")
+    assert (tmp_path / "out.pdf").read_bytes() == b"%PDF old"
