@@ -63,10 +63,17 @@ def prepare(content: Path, timings: Timings | None = None, env=None) -> Prepared
     """Everything up to the HTML; raises ContentError with every problem found."""
     timings = timings or Timings()
     with Stopwatch(timings, "load"):
-        report = load(content)
-    with Stopwatch(timings, "render"):
         problems = Problems()
-        doc = Resolver(report, problems).resolve()
+        report = read_report(content.resolve(), problems)
+    with Stopwatch(timings, "render"):
+        if report is None:
+            problems.raise_if_any()
+        assert report is not None
+        found = Problems()
+        doc = Resolver(report, found).resolve()
+        # After load errors, part of the report is missing: resolve what is there too, so that
+        # one run reports everything, but leave out what may only echo the missing part.
+        problems.extend(Problems([p for p in found.items if not (problems and _echo(p.message))]))
         problems.raise_if_any()
         info = BuildInfo(
             timestamp=build_timestamp(doc, os.environ.get("SOURCE_DATE_EPOCH")),
@@ -76,6 +83,11 @@ def prepare(content: Path, timings: Timings | None = None, env=None) -> Prepared
         html = render_html(doc, env or environment(), info)
         check_references(html, roots_for(report))
     return Prepared(report, doc, html)
+
+
+def _echo(message: str) -> bool:
+    """A resolver message that a chapter, section or block lost to a load error can cause."""
+    return message.startswith("cross-reference to unknown id") or message.endswith(("is never called", "has no text"))
 
 
 # What the engine will fetch: `src` and `<link href>` in the HTML; url() and @import in CSS.

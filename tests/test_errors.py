@@ -613,3 +613,21 @@ def test_debug_traceback_reaches_the_terminal(tmp_path) -> None:
     quiet = subprocess.run([sys.executable, str(ROOT / "build.py"), "--content", str(tmp_path / "content"),
                             "--check"], capture_output=True, text=True, timeout=60)
     assert quiet.returncode == 1 and "Traceback" not in quiet.stderr
+
+
+def test_load_and_reference_problems_come_in_one_run(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_report(tmp_path / "content", MINIMAL_REPORT + "  - 20-two.yaml\n", {
+        "10-one.yaml": "title: One\nsections:\n  - title: A\n    id: a\n    blocks:\n      - x\n      - 12: [y]\n"
+                       "  - title: B\n    id: a\n    blocks: ['[mail](javascript:x) and [](#gone)']\n",
+        "20-two.yaml": "title: Two\nblocks: [x]\nblocks: [y]\n",
+    })
+    run = run_cli("--content", "content", "--check")
+    heads = [line for line in run.err.splitlines() if ": error: " in line]
+    assert heads == [  # the unknown id 'gone' may be in what failed to load: not reported this time
+        "content/10-one.yaml:7:9: error: sections[0].blocks[1]: unknown block type '12'",
+        "content/10-one.yaml:9:5: error: id 'a' is used twice",
+        "content/10-one.yaml:10:22: error: link to 'javascript:x' is not allowed",
+        "content/20-two.yaml:3:1: error: blocks: duplicate key 'blocks'",
+    ]
+    assert run.err.endswith(f"4 errors; {CHECKED}\n")
