@@ -111,7 +111,8 @@ class Watch:
     """Every file Python opens and every connection it tries, from the moment it is installed."""
 
     def __init__(self) -> None:
-        self.opened: set[str] = set()
+        self.opened: set[str] = set()  # opened to read (or to list, for a folder)
+        self.created: set[str] = set()  # opened to write
         self.connects: list[str] = []
 
     def install(self) -> None:
@@ -127,8 +128,10 @@ class Watch:
 
     def hook(self, event: str, args: tuple) -> None:
         if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
-            path = os.fsdecode(args[0])
-            self.opened.add(os.path.realpath(os.path.abspath(path)))
+            path = os.path.realpath(os.path.abspath(os.fsdecode(args[0])))
+            mode, flags = (*args, None, 0)[1:3]
+            writes = any(c in (mode or "") for c in "wax+") or (flags or 0) & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
+            (self.created if writes else self.opened).add(path)
         elif event in ("socket.connect", "socket.getaddrinfo", "urllib.Request"):
             self.connects.append(f"{event} {args!r}"[:200])
 
@@ -156,7 +159,8 @@ def run(folder: Path) -> dict:
             results[f"html:{name}"] = {"code": 0, "err": ""}
         except BuildError as exc:
             results[f"html:{name}"] = {"code": 1, "err": str(exc)}
-    return {"opened": sorted(watch.opened), "connects": watch.connects, "results": results}
+    return {"opened": sorted(watch.opened), "created": sorted(watch.created), "connects": watch.connects,
+            "results": results}
 
 
 if __name__ == "__main__":

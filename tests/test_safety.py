@@ -320,12 +320,12 @@ def allowed_places(tmp: Path) -> list[str]:
     return [os.path.realpath(p) for p in places]
 
 
-def created_in_temp(path: str) -> bool:
-    """Files the process itself creates in the temporary folder, never reads from others:
-    WeasyPrint's copies of our fonts for fontconfig (weasyprint-*), and the probe files
+def in_temp(path: str) -> bool:
+    """Files the process makes in the temporary folder: WeasyPrint's copies of our fonts for
+    fontconfig (in a weasyprint-* folder it removes after), and the probe files that
     ctypes.util.find_library writes when WeasyPrint looks for Pango at import."""
     temp = os.path.realpath(tempfile.gettempdir())
-    return os.path.dirname(path) == temp or path.startswith(os.path.join(temp, "weasyprint-")) or path == temp
+    return os.path.dirname(path) == temp or path.startswith(os.path.join(temp, "weasyprint-"))
 
 
 # What the C libraries under WeasyPrint open themselves, which Python's audit hook cannot see;
@@ -343,16 +343,17 @@ SYSTEM_PLACES = (
 )
 
 
-def strace_opens(log: Path) -> tuple[set[str], list[str]]:
-    """Files opened (successfully) and connect calls, from an strace log."""
-    opened, connects = set(), []
+def strace_opens(log: Path) -> tuple[set[str], set[str], list[str]]:
+    """Files opened (successfully) to read and to write, and connect calls, from an strace log."""
+    read, written, connects = set(), set(), []
     for line in log.read_text(errors="replace").splitlines():
         if " connect(" in line:
             connects.append(line)
-        match = re.search(r' open(?:at)?\((?:AT_FDCWD, )?"([^"]*)".*= (-?\d+)', line)
-        if match and int(match.group(2)) >= 0:
-            opened.add(os.path.normpath(match.group(1)))
-    return opened, connects
+        match = re.search(r' open(?:at)?\((?:AT_FDCWD, )?"([^"]*)", ([A-Z_|]+).*= (-?\d+)', line)
+        if match and int(match.group(3)) >= 0:
+            writes = any(flag in match.group(2) for flag in ("O_WRONLY", "O_RDWR", "O_CREAT"))
+            (written if writes else read).add(os.path.normpath(match.group(1)))
+    return read, written, connects
 
 
 def strace_works() -> bool:
@@ -378,18 +379,27 @@ def test_hostile_suite_opens_nothing_outside_and_connects_nowhere(tmp_path: Path
     places = allowed_places(tmp_path)
 
     def inside(path: str, extra: tuple[str, ...] = ()) -> bool:
-        return (any(path == p or path.startswith(p + os.sep) for p in places) or created_in_temp(path)
-                or path == os.devnull or path.startswith(extra))
+        return any(path == p or path.startswith(p + os.sep) for p in places) or path.startswith(extra)
 
-    assert [p for p in summary["opened"] if not inside(p)] == []
+    temp = os.path.realpath(tempfile.gettempdir())
+    weasyprint_temp = os.path.join(temp, "weasyprint-")
+    # Read: only the allowed places, /dev/null (find_library's ldconfig reads it as stdin) and
+    # the folder of WeasyPrint's own font copies (listed to remove it); nothing else in /tmp.
+    assert [p for p in summary["opened"] if not inside(p, (os.devnull, weasyprint_temp))] == []
+    # Written: the reports' outputs, and the temporary files above (an anonymous one made in the
+    # temporary folder itself, O_TMPFILE), and /dev/null; nothing else.
+    assert [p for p in summary["created"] if not (inside(p) or in_temp(p) or p in (temp, os.devnull))] == []
     if traced:
-        opened, connects = strace_opens(log)
+        read, written, connects = strace_opens(log)
         assert connects == []
-        temp = os.path.realpath(tempfile.gettempdir())
-        compiler_temp = tuple(os.path.join(temp, prefix) for prefix in ("cc", "tmp"))  # gcc's and find_library's
-        outside = sorted(p for p in opened if not inside(os.path.realpath(p), SYSTEM_PLACES + compiler_temp)
+        # gcc's own temporary files (cc*), find_library's output (tmp*), WeasyPrint's font copies
+        compiler_temp = tuple(os.path.join(temp, prefix) for prefix in ("cc", "tmp", "weasyprint-"))
+        outside = sorted(p for p in read if not inside(os.path.realpath(p), SYSTEM_PLACES + compiler_temp)
                          and not inside(p, SYSTEM_PLACES + compiler_temp))
         assert outside == []
+        # written: besides the above, tempfile's probe of the temporary folder (a random name in it)
+        assert sorted(p for p in written if not (inside(p, SYSTEM_PLACES + compiler_temp) or in_temp(p))) == []
+        opened = read | written
         assert not {"/etc/passwd", "/etc/hostname", str(tmp_path / "suite" / "secret.txt")} & opened
     assert not Path("/tmp/pwned").exists()
     results = summary["results"]
