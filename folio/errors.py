@@ -101,9 +101,10 @@ def _order(p: Problem) -> tuple[str, int, int]:
 def display_path(path: Path) -> str:
     """The path relative to where the command ran, when it is below it."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    return str(path) if relative.startswith("..") and path.is_absolute() else relative
 
 
 def format_problem(problem: Problem, source_lines: dict[Path, list[str]] | None = None) -> str:

@@ -81,8 +81,7 @@ def shown_url(url: str) -> str:
     """A URL as a person reads it: a project file by its path relative to where the command ran."""
     parts = urlsplit(url)
     if parts.scheme == "file":
-        shown = display_path(Path(unquote(parts.path)))
-        return unquote(parts.path) if shown.startswith("..") else shown
+        return display_path(Path(unquote(parts.path)))
     return url if len(url) < 80 else url[:77] + "..."
 
 

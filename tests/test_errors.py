@@ -631,3 +631,12 @@ def test_load_and_reference_problems_come_in_one_run(tmp_path, monkeypatch) -> N
         "content/20-two.yaml:3:1: error: blocks: duplicate key 'blocks'",
     ]
     assert run.err.endswith(f"4 errors; {CHECKED}\n")
+
+
+def test_paths_are_relative_below_the_working_folder_and_absolute_elsewhere(tmp_path, monkeypatch) -> None:
+    folder = write_report(tmp_path / "content", chapters={"10-one.yaml": "titel: One\nblocks: [x]\n"})
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert run_cli("--content", folder, "--check").err.startswith(f"{folder}/10-one.yaml:1:1: error: titel:")
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("--content", folder, "--check").err.startswith("content/10-one.yaml:1:1: error: titel:")
