@@ -122,10 +122,13 @@ def check_references(html: str, roots: tuple[Path, ...]) -> None:
                 if name.startswith(("#", "data:")):
                     continue
                 try:
-                    project_file(name, sheet.parent, roots)
+                    found = project_file(name, sheet.parent, roots)
                 except Refused as exc:
                     column = match.start(1 if match.group(1) else 2) + 1
                     problems.add(Position(sheet, number, column, column + len(name)), f"{name}: {exc}")
+                    continue
+                if found.suffix == ".css" and found not in sheets:
+                    sheets.append(found)  # an @import: checked in its turn
     if problems:
         raise BuildError(f"{len(problems)} reference(s) the build would refuse", problems.items)
 

@@ -195,7 +195,9 @@ def test_check_refuses_a_stylesheet_naming_a_file_outside(tmp_path: Path, monkey
 
     styles = tmp_path / "project" / "styles"
     styles.mkdir(parents=True)
-    (styles / "page.css").write_text('@import "../../secret.css";\np { background: url(/etc/passwd) }\n')
+    (styles / "page.css").write_text('@import "../../secret.css";\np { background: url(/etc/passwd) }\n'
+                                     '@import "more.css";\n')
+    (styles / "more.css").write_text("@font-face { src: url(file:///usr/share/fonts/x.ttf) }\n")
     monkeypatch.setattr(pipeline, "PROJECT_ROOT", tmp_path / "project")
     monkeypatch.setattr(paths, "PROJECT_ROOT", tmp_path / "project")
     monkeypatch.chdir(tmp_path)
@@ -208,6 +210,7 @@ def test_check_refuses_a_stylesheet_naming_a_file_outside(tmp_path: Path, monkey
         ("project/styles/page.css:1:10", "../../secret.css: it is outside the project"),
         ("project/styles/page.css:2:21",
          "/etc/passwd: an absolute path; name the file relative to the folder it is used from"),
+        ("project/styles/more.css:1:23", "file:///usr/share/fonts/x.ttf: it is outside the project"),
     ]
 
 
