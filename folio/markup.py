@@ -156,7 +156,7 @@ def _link(href: str, inner: str, text: Text, ctx: Context) -> str:
         if target is None:
             hint = _close_id(ident, ctx.targets)
             ctx.problems.add(locate(text.pos, f"(#{ident}", skip=1), f"cross-reference to unknown id '{ident}'",
-                             hint=hint or "ids are set with 'id:' on a chapter or section")
+                             where=text.where, hint=hint or "ids are set with 'id:' on a chapter or section")
             return inner
         if not inner.strip():
             inner = html.escape(target.label)
@@ -165,7 +165,7 @@ def _link(href: str, inner: str, text: Text, ctx: Context) -> str:
                 f'{page}\u00a0<span class="xref-page" data-target="{html.escape(ident)}"></span></a>')
     if not href.startswith(ALLOWED_SCHEMES):
         shown = href if len(href) < 60 else href[:57] + "..."
-        ctx.problems.add(locate(text.pos, f"({href}", skip=1), f"link to {shown!r} is not allowed",
+        ctx.problems.add(locate(text.pos, f"({href}", skip=1), f"link to {shown!r} is not allowed", where=text.where,
                          hint="links may use https:// or mailto: only; for a place in the report use [](#id)")
         return inner
     if not inner.strip():
@@ -176,16 +176,16 @@ def _link(href: str, inner: str, text: Text, ctx: Context) -> str:
 def _footnote(ident: str, text: Text, ctx: Context, allow_notes: bool) -> str:
     note = ctx.notes.get(ident)
     if note is None:
-        ctx.problems.add(locate(text.pos, f"[^{ident}]"), f"footnote '[^{ident}]' has no text",
+        ctx.problems.add(locate(text.pos, f"[^{ident}]"), f"footnote '[^{ident}]' has no text", where=text.where,
                          hint=f"add it under 'notes:' in this chapter, e.g. '{ident}: Source of the figure.'"
                          + (f" ({_close_id(ident, ctx.notes)})" if _close_id(ident, ctx.notes) else ""))
         return ""
     if not allow_notes:
-        ctx.problems.add(locate(text.pos, f"[^{ident}]"), f"footnote '[^{ident}]' cannot stand here",
+        ctx.problems.add(locate(text.pos, f"[^{ident}]"), f"footnote '[^{ident}]' cannot stand here", where=text.where,
                          hint="footnotes may be called from running text, not from titles or notes")
         return ""
     if ident in ctx.called:
-        ctx.problems.add(locate(text.pos, f"[^{ident}]"), f"footnote '[^{ident}]' is called twice",
+        ctx.problems.add(locate(text.pos, f"[^{ident}]"), f"footnote '[^{ident}]' is called twice", where=text.where,
                          hint="each note is called once; give the second call a note of its own")
         return ""
     ctx.called.add(ident)

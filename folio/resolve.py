@@ -108,15 +108,16 @@ class Resolver:
             label = (f"{self.words['chapter']} {roman(number)}" if chapter.numbered
                      else chapter.title.value)
             self._add_target(chapter.id, Target(label, "chapter"), _id_pos(chapter.id, chapter.pos, chapter.title),
-                             seen)
+                             seen, "id")
             for i, section in enumerate(chapter.sections, 1):
                 prefix = f"{roman(number)}." if chapter.numbered else ""
                 self._add_target(section.id, Target(f"{self.words['section']} {prefix}{i}", "section"),
-                                 _id_pos(section.id, section.pos, section.title), seen)
+                                 _id_pos(section.id, section.pos, section.title), seen, f"sections[{i - 1}].id")
 
-    def _add_target(self, ident: str, target: Target, where: Position, seen: dict[str, Position]) -> None:
+    def _add_target(self, ident: str, target: Target, where: Position, seen: dict[str, Position],
+                    field: str = "") -> None:
         if ident in seen:
-            self.problems.add(where, f"id '{ident}' is used twice",
+            self.problems.add(where, f"id '{ident}' is used twice", where=field,
                               also=(seen[ident],), hint="give each chapter and section an id of its own")
             return
         seen[ident] = where
@@ -150,7 +151,7 @@ class Resolver:
         )
         for ident, text in chapter.notes.items():
             if ident not in ctx.called:
-                self.problems.add(text.pos, f"note '{ident}' is never called",
+                self.problems.add(text.pos, f"note '{ident}' is never called", where=text.where,
                                   hint=f"call it with [^{ident}] where it belongs, or delete it")
         return view
 

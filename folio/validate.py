@@ -70,7 +70,7 @@ class Reader:
                     self.error(value.pos, where, "expected text, found nothing",
                                hint="write the text after the colon, or remove the line")
                 return None
-            return m.Text(text, value.pos)
+            return m.Text(text, value.pos, where)
         self.error(value.pos, where, f"expected text, found {_found(value)}",
                    hint="quote the value if it should be text" if isinstance(value, Mapping) else "")
         return None

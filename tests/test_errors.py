@@ -471,7 +471,7 @@ def test_two_sections_with_the_same_id(tmp_path, monkeypatch) -> None:
             blocks: [y]
         """)
     expect(run, f"""
-        content/10-one.yaml:7:5: error: id 'press' is used twice
+        content/10-one.yaml:7:5: error: sections[1].id: id 'press' is used twice
           7 |     id: press
             |     ^^^^^^^^^
           note: first at content/10-one.yaml:4:5
@@ -492,11 +492,11 @@ def test_cross_reference_to_an_unknown_id(tmp_path, monkeypatch) -> None:
                 see [](#pres-freedom) and [](#nowhere).
         """)
     expect(run, f"""
-        content/10-one.yaml:8:16: error: cross-reference to unknown id 'pres-freedom'
+        content/10-one.yaml:8:16: error: sections[0].blocks[0]: cross-reference to unknown id 'pres-freedom'
           8 |         see [](#pres-freedom) and [](#nowhere).
             |                ^^^^^^^^^^^^^
           hint: did you mean 'press-freedom'?
-        content/10-one.yaml:8:38: error: cross-reference to unknown id 'nowhere'
+        content/10-one.yaml:8:38: error: sections[0].blocks[0]: cross-reference to unknown id 'nowhere'
           8 |         see [](#pres-freedom) and [](#nowhere).
             |                                      ^^^^^^^^
           hint: ids are set with 'id:' on a chapter or section
@@ -507,7 +507,7 @@ def test_cross_reference_to_an_unknown_id(tmp_path, monkeypatch) -> None:
 def test_javascript_link_is_refused(tmp_path, monkeypatch) -> None:
     run = check(tmp_path, monkeypatch, "title: One\nblocks:\n  - Click [here](javascript:alert(1)).\n")
     expect(run, f"""
-        content/10-one.yaml:3:18: error: link to 'javascript:alert(1)' is not allowed
+        content/10-one.yaml:3:18: error: blocks[0]: link to 'javascript:alert(1)' is not allowed
           3 |   - Click [here](javascript:alert(1)).
             |                  ^^^^^^^^^^^^^^^^^^^
           hint: links may use https:// or mailto: only; for a place in the report use [](#id)
@@ -519,7 +519,7 @@ def test_javascript_link_is_refused(tmp_path, monkeypatch) -> None:
 def test_other_link_schemes_are_refused(tmp_path, monkeypatch, href: str) -> None:
     run = check(tmp_path, monkeypatch, f"title: One\nblocks:\n  - See [this]({href}).\n")
     assert run.code == 1
-    assert f"error: link to '{href}' is not allowed" in run.err
+    assert f"error: blocks[0]: link to '{href}' is not allowed" in run.err
 
 
 # ---------------------------------------------------------------- the run as a whole
@@ -626,8 +626,8 @@ def test_load_and_reference_problems_come_in_one_run(tmp_path, monkeypatch) -> N
     heads = [line for line in run.err.splitlines() if ": error: " in line]
     assert heads == [  # the unknown id 'gone' may be in what failed to load: not reported this time
         "content/10-one.yaml:7:9: error: sections[0].blocks[1]: unknown block type '12'",
-        "content/10-one.yaml:9:5: error: id 'a' is used twice",
-        "content/10-one.yaml:10:22: error: link to 'javascript:x' is not allowed",
+        "content/10-one.yaml:9:5: error: sections[1].id: id 'a' is used twice",
+        "content/10-one.yaml:10:22: error: sections[1].blocks[0]: link to 'javascript:x' is not allowed",
         "content/20-two.yaml:3:1: error: blocks: duplicate key 'blocks'",
     ]
     assert run.err.endswith(f"4 errors; {CHECKED}\n")
