@@ -304,7 +304,7 @@ def _yaml_problem(path: Path, exc: yaml.YAMLError, problems: Problems, text: str
 def _quote_hint(line: str) -> str:
     """'quote the value: title: "One: two"', from the offending line when it is simple enough."""
     match = re.match(r"^\s*(- )?(?:([\w-]+): )?(.+)$", line)
-    if not match or match.group(3).startswith(("'", '"')):
+    if not match or match.group(3).startswith(("'", '"')) or len(match.group(3)) > 80:
         return "quote the value: put the whole text in double quotes"
     item, key, value = match.group(1), match.group(2), match.group(3).strip()
     quoted = f'"{value}"' if '"' not in value else "'" + value.replace("'", "''") + "'"

@@ -65,9 +65,9 @@ class Reader:
     def text_node(self, value: Node, where: str, required: bool = True) -> m.Text | None:
         if isinstance(value, Scalar):
             text = value.value.strip()
-            if not text and not value.quoted:
-                if required:
-                    self.error(value.pos, where, "expected text, found nothing",
+            if not text:
+                if required:  # '' too: a required text cannot be empty, quoted or not
+                    self.error(value.end_pos if value.quoted else value.pos, where, "expected text, found nothing",
                                hint="write the text after the colon, or remove the line")
                 return None
             return m.Text(text, value.pos, where)

@@ -640,3 +640,14 @@ def test_paths_are_relative_below_the_working_folder_and_absolute_elsewhere(tmp_
     assert run_cli("--content", folder, "--check").err.startswith(f"{folder}/10-one.yaml:1:1: error: titel:")
     monkeypatch.chdir(tmp_path)
     assert run_cli("--content", folder, "--check").err.startswith("content/10-one.yaml:1:1: error: titel:")
+
+
+def test_required_text_cannot_be_empty_even_quoted(tmp_path, monkeypatch) -> None:
+    run = check(tmp_path, monkeypatch, "title: ''\nblocks: [x]\n")
+    expect(run, f"""
+        content/10-one.yaml:1:8: error: title: expected text, found nothing
+          1 | title: ''
+            |        ^^
+          hint: write the text after the colon, or remove the line
+        1 error; {CHECKED}
+        """)
