@@ -151,16 +151,15 @@ def templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_template_using_a_field_the_model_lacks(tmp_path: Path, templates: Path, monkeypatch) -> None:
-    cover = templates / "cover.html"
-    cover.write_text(cover.read_text().replace("{{ r.issuer }}", "{{ r.colour }}"))
+    (templates / "cover.html").write_text('<section class="cover">\n  <p>{{ doc.report.colour }}</p>\n</section>\n')
     monkeypatch.chdir(tmp_path)
     write_report(tmp_path / "content")
     run = run_cli("--content", "content", "--check")
     assert run.code == 1
     assert run.err == (
-        "templates/cover.html:5:5: error: template error: 'folio.model.Report object' has no attribute 'colour'\n"
-        '  5 |     <p class="cover-issuer">{{ r.colour }}</p>\n'
-        "    |     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+        "templates/cover.html:2:3: error: template error: 'folio.model.Report object' has no attribute 'colour'\n"
+        "  2 |   <p>{{ doc.report.colour }}</p>\n"
+        "    |   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
         "  hint: templates may use only the fields of folio/model.py and the views made in folio/resolve.py\n"
         "1 error; nothing written (--check).\n")
 
