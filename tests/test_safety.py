@@ -285,18 +285,22 @@ def test_long_words_and_urls_wrap_inside_the_text_block(tmp_path: Path) -> None:
     run = run_cli("--content", tmp_path / "content", "-o", out, "-q")
     assert run.code == 0, run.err
     mm = 72 / 25.4
+    # The text block from styles/page.css: `margin: top outer bottom inner` for a right-hand page, mirrored.
+    page_rule = re.search(r"@page\s*\{[^}]*?margin:\s*([\d.]+)mm ([\d.]+)mm ([\d.]+)mm ([\d.]+)mm",
+                          (ROOT / "styles" / "page.css").read_text())
+    assert page_rule is not None
+    top, outer, bottom, inner = (float(v) * mm for v in page_rule.groups())
     doc = pdfium.PdfDocument(str(out))
     try:
         checked = 0
         for index in range(1, len(doc)):  # after the cover; page 1 (index 0) is a right-hand page
             page = doc[index]
             width, height = page.get_size()
-            inner, outer = 28 * mm, 34 * mm  # styles/page.css: left 28 mm on right-hand pages, mirrored
             left, right = (inner, width - outer) if index % 2 == 0 else (outer, width - inner)
             text = page.get_textpage()
             for i in range(text.count_chars()):
                 x0, y0, x1, y1 = text.get_charbox(i)
-                if x1 <= x0 or not (26 * mm < y0 and y1 < height - 24 * mm):
+                if x1 <= x0 or not (bottom < y0 and y1 < height - top):
                     continue  # spaces, and the running heads and folios in the margins
                 assert left - 0.5 <= x0 and x1 <= right + 0.5, (index, text.get_text_range(i, 1), x0, x1)
                 checked += 1
