@@ -194,7 +194,7 @@ def _with_glyph_places(error: BuildError, report: model.Report) -> BuildError:
     for code in dict.fromkeys(codes):
         found = _first(chr(int(code, 16)), files)
         problems.append(Problem(found or Position(Path("<the rendered HTML>")),
-                                f"no font has the character U+{code}",
+                                f"no font has the character U+{code} (it would print as .notdef, an empty box)",
                                 hint="the fonts in styles/fonts/ lack it: write it another way, or add a font "
                                      "that has it"))
     return BuildError(str(error), problems)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -58,7 +59,7 @@ class ProjectFetcher(URLFetcher):
             return super().fetch(url, headers)
         try:
             # the same rule --check applies (paths.project_file); URLs here are absolute
-            real = str(project_file(url, self.roots[0], self.roots))
+            real = os.fspath(project_file(url, self.roots[0], self.roots))
         except Refused as exc:
             self._refuse(url, str(exc))
         body = self.cache.get(real)
