@@ -61,12 +61,24 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     except BuildError as exc:
         if args.debug:
             raise
-        print(f"error: {exc}", file=err)
-        print(_nothing_written(args), file=err)
+        if exc.problems:
+            print(format_problems(exc.problems), file=err)
+            count = len(exc.problems)
+            print(f"{count} error{'s' if count != 1 else ''}; {_nothing_written(args)}", file=err)
+        else:
+            print(f"error: {exc}", file=err)
+            print(_nothing_written(args), file=err)
         return 1
     except KeyboardInterrupt:
         print("interrupted; " + _nothing_written(args), file=err)
         return 130
+    except Exception as exc:  # a bug in folio, not in the content: say so, without a traceback
+        if args.debug:
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc}", file=err)
+        print("this is a bug in folio; run again with --debug for the traceback, and report it", file=err)
+        print(_nothing_written(args), file=err)
+        return 1
 
 
 def _nothing_written(args: argparse.Namespace) -> str:

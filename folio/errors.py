@@ -9,6 +9,7 @@ the whole list out to the command line, which prints it with `format_problem`.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,7 +73,25 @@ class ContentError(Exception):
 
 
 class BuildError(Exception):
-    """A failure that is not in the content: a template, the engine, the disk."""
+    """A failure that is not in the content: a template, the engine, the disk.
+
+    When the failure has a place (a template's line), it comes as `problems`,
+    printed like content problems; otherwise the message says it all.
+    """
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        self.problems = problems or []
+        super().__init__(message)
+
+
+def line_position(path: Path, line: int) -> Position:
+    """A whole source line as a position (its text underlined), for errors without a column."""
+    try:
+        text = path.read_text(encoding="utf-8").splitlines()[line - 1]
+    except (OSError, UnicodeDecodeError, IndexError):
+        return Position(path, line)
+    start = len(text) - len(text.lstrip()) + 1
+    return Position(path, line, start, max(start + 1, len(text.rstrip()) + 1))
 
 
 def _order(p: Problem) -> tuple[str, int, int]:
@@ -82,9 +101,10 @@ def _order(p: Problem) -> tuple[str, int, int]:
 def display_path(path: Path) -> str:
     """The path relative to where the command ran, when it is below it."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    return str(path) if relative.startswith("..") and path.is_absolute() else relative
 
 
 def format_problem(problem: Problem, source_lines: dict[Path, list[str]] | None = None) -> str:
@@ -98,15 +118,36 @@ def format_problem(problem: Problem, source_lines: dict[Path, list[str]] | None 
     if line_text is not None:
         number = str(pos.line)
         gutter = " " * len(number)
-        shown = line_text.rstrip("\r\n").expandtabs(1)
-        out.append(f"  {number} | {shown}")
         width = max(1, (pos.end_column or pos.column + 1) - pos.column)
-        out.append(f"  {gutter} | {' ' * (pos.column - 1)}{'^' * width}")
+        shown, column = _shown(line_text, pos.column)
+        width = min(width, max(1, len(shown) - column + 1))
+        out.append(f"  {number} | {shown}")
+        out.append(f"  {gutter} | {' ' * (column - 1)}{'^' * width}")
     for other in problem.also:
-        out.append(f"  note: see also {other}")
+        out.append(f"  note: first at {other}")
     if problem.hint:
         out.append(f"  hint: {problem.hint}")
     return "\n".join(out)
+
+
+# Shown as U+FFFD in a quoted source line: controls and text-direction overrides would
+# garble the terminal (or reverse the line) instead of showing the mistake.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+MAX_SHOWN = 100  # characters of a source line printed; a longer one is cut around the spot
+
+
+def _shown(line: str, column: int) -> tuple[str, int]:
+    """The source line as printed, and the caret's column in it."""
+    text = _INVISIBLE.sub("\ufffd", line.rstrip("\r\n").expandtabs(1))
+    if len(text) <= MAX_SHOWN:
+        return text, column
+    start = max(0, min(column - 1 - MAX_SHOWN // 2, len(text) - MAX_SHOWN))
+    cut = text[start : start + MAX_SHOWN]
+    if start:
+        cut, column = "..." + cut, column - start + 3
+    if start + MAX_SHOWN < len(text):
+        cut += "..."
+    return cut, column
 
 
 def _source_line(pos: Position, cache: dict[Path, list[str]] | None) -> str | None:
@@ -138,3 +179,29 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
 
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""
+
+
+def locate(pos: Position, needle: str, lines_after: int = 200, *, skip: int = 0,
+           column: int = 0) -> Position:
+    """The position of `needle` at or after `pos` in its file, underlined; `pos` if not found.
+
+    Inline markup errors know only where their string starts; this finds the link or
+    note call itself, also in a string folded over several lines. The first `skip`
+    characters of the needle are context, not underlined; `column`, if given, is
+    the column the needle must start in (a key of a known mapping).
+    """
+    if not pos.line or not needle:
+        return pos
+    try:
+        lines = pos.path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return pos
+    for number in range(pos.line, min(len(lines), pos.line + lines_after) + 1):
+        start = pos.column - 1 if number == pos.line else 0
+        line = lines[number - 1]
+        found = line.find(needle, start)
+        after = line[found + len(needle) : found + len(needle) + 1]
+        word_goes_on = bool(after) and (after.isalnum() or after in "-_")  # 'id: a' is not in 'id: ab'
+        if found >= 0 and (not column or found + 1 == column) and not word_goes_on:
+            return Position(pos.path, number, found + 1 + skip, found + 1 + len(needle))
+    return pos

@@ -21,7 +21,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from .errors import Problems
+from .errors import Problems, locate
 from .model import Text
 from .segment import mark_khmer
 
@@ -158,7 +158,8 @@ def _link(href: str, inner: str, text: Text, ctx: Context) -> str:
         target = ctx.targets.get(ident)
         if target is None:
             hint = _close_id(ident, ctx.targets)
-            ctx.problems.add(text.pos, f"cross-reference to unknown id '{ident}'", hint=hint)
+            ctx.problems.add(locate(text.pos, f"(#{ident}", skip=1), f"cross-reference to unknown id '{ident}'",
+                             where=text.where, hint=hint or "ids are set with 'id:' on a chapter or section")
             return inner
         if not inner.strip():
             inner = html.escape(target.label)
@@ -167,7 +168,7 @@ def _link(href: str, inner: str, text: Text, ctx: Context) -> str:
                 f'{page}\u00a0<span class="xref-page" data-target="{html.escape(ident)}"></span></a>')
     if not href.startswith(ALLOWED_SCHEMES):
         shown = href if len(href) < 60 else href[:57] + "..."
-        ctx.problems.add(text.pos, f"link to {shown!r} is not allowed",
+        ctx.problems.add(locate(text.pos, f"({href}", skip=1), f"link to {shown!r} is not allowed", where=text.where,
                          hint="links may use https:// or mailto: only; for a place in the report use [](#id)")
         return inner
     if not inner.strip():
@@ -178,16 +179,16 @@ def _link(href: str, inner: str, text: Text, ctx: Context) -> str:
 def _footnote(ident: str, text: Text, ctx: Context, allow_notes: bool) -> str:
     note = ctx.notes.get(ident)
     if note is None:
-        ctx.problems.add(text.pos, f"footnote '[^{ident}]' has no text",
+        ctx.problems.add(locate(text.pos, f"[^{ident}]"), f"footnote '[^{ident}]' has no text", where=text.where,
                          hint=f"add it under 'notes:' in this chapter, e.g. '{ident}: Source of the figure.'"
                          + (f" ({_close_id(ident, ctx.notes)})" if _close_id(ident, ctx.notes) else ""))
         return ""
     if not allow_notes:
-        ctx.problems.add(text.pos, f"footnote '[^{ident}]' cannot stand here",
+        ctx.problems.add(locate(text.pos, f"[^{ident}]"), f"footnote '[^{ident}]' cannot stand here", where=text.where,
                          hint="footnotes may be called from running text, not from titles or notes")
         return ""
     if ident in ctx.called:
-        ctx.problems.add(text.pos, f"footnote '[^{ident}]' is called twice",
+        ctx.problems.add(locate(text.pos, f"[^{ident}]"), f"footnote '[^{ident}]' is called twice", where=text.where,
                          hint="each note is called once; give the second call a note of its own")
         return ""
     ctx.called.add(ident)

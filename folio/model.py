@@ -19,6 +19,7 @@ from .errors import Position
 class Text:
     value: str
     pos: Position
+    where: str = ""  # the field's path, e.g. sections[2].blocks[4], for messages about its markup
 
     def __str__(self) -> str:
         return self.value

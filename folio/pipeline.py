@@ -9,7 +9,9 @@ for the progress line and the benchmark.
 from __future__ import annotations
 
 import dataclasses
+import html as html_lib
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +19,8 @@ from pathlib import Path
 from markupsafe import Markup
 
 from . import model, profiles
-from .errors import Problems
-from .paths import PROJECT_ROOT, STYLES_DIR
+from .errors import BuildError, Position, Problem, Problems
+from .paths import PROJECT_ROOT, STYLES_DIR, Refused, project_file
 from .render import STYLESHEETS, BuildInfo, build_timestamp, built_at, environment, page_css, render_html, status_css
 from .resolve import Document, Resolver
 from .validate import read_report
@@ -75,12 +77,19 @@ def prepare(content: Path, timings: Timings | None = None, env=None, *, draft: b
     """
     timings = timings or Timings()
     with Stopwatch(timings, "load"):
-        report = load(content)
+        problems = Problems()
+        report = read_report(content.resolve(), problems)
+    with Stopwatch(timings, "render"):
+        if report is None:
+            problems.raise_if_any()
+        assert report is not None
         if draft:
             report = dataclasses.replace(report, status="draft")
-    with Stopwatch(timings, "render"):
-        problems = Problems()
-        doc = Resolver(report, problems).resolve()
+        found = Problems()
+        doc = Resolver(report, found).resolve()
+        # After load errors, part of the report is missing: resolve what is there too, so that
+        # one run reports everything, but leave out what may only echo the missing part.
+        problems.extend(Problems([p for p in found.items if not (problems and _echo(p.message))]))
         problems.raise_if_any()
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
         info = BuildInfo(
@@ -90,7 +99,56 @@ def prepare(content: Path, timings: Timings | None = None, env=None, *, draft: b
         )
         env = env or environment()
         html = render_html(doc, env, info)
+        check_references(html, roots_for(report))
     return Prepared(report, doc, html, info, env)
+
+
+def _echo(message: str) -> bool:
+    """A resolver message that a chapter, section or block lost to a load error can cause."""
+    return message.startswith("cross-reference to unknown id") or message.endswith(("is never called", "has no text"))
+
+
+# What the engine will fetch: `src` and `<link href>` in the HTML; url() and @import in CSS.
+_HTML_REF = re.compile(r'<link\b[^>]*?\bhref="([^"]*)"|\bsrc="([^"]*)"')
+_CSS_REF = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""")
+
+
+def check_references(html: str, roots: tuple[Path, ...]) -> None:
+    """Every file the HTML and its stylesheets name, checked as the fetcher will (without WeasyPrint).
+
+    A mistake in a template or stylesheet is caught by --check, with its line, instead
+    of half-way through a layout; the fetcher still refuses whatever slips past.
+    """
+    problems = Problems()
+    sheets: list[Path] = []
+    for match in _HTML_REF.finditer(html):
+        name = html_lib.unescape(match.group(1) or match.group(2))
+        if name.startswith(("#", "data:")):
+            continue
+        try:
+            path = project_file(name, PROJECT_ROOT, roots)
+        except Refused as exc:
+            problems.add(Position(Path("<the rendered HTML>")), f"{name}: {exc}",
+                         hint="templates may only name files inside the project (styles/, the content folder)")
+            continue
+        if path.suffix == ".css":
+            sheets.append(path)
+    for sheet in sheets:
+        for number, line in enumerate(sheet.read_text(encoding="utf-8").splitlines(), 1):
+            for match in _CSS_REF.finditer(line):
+                name = match.group(1) or match.group(2)
+                if name.startswith(("#", "data:")):
+                    continue
+                try:
+                    found = project_file(name, sheet.parent, roots)
+                except Refused as exc:
+                    column = match.start(1 if match.group(1) else 2) + 1
+                    problems.add(Position(sheet, number, column, column + len(name)), f"{name}: {exc}")
+                    continue
+                if found.suffix == ".css" and found not in sheets:
+                    sheets.append(found)  # an @import: checked in its turn
+    if problems:
+        raise BuildError(f"{len(problems)} reference(s) the build would refuse", problems.items)
 
 
 @dataclass
@@ -143,13 +201,16 @@ def build(content: Path, options: BuildOptions | None = None) -> Result:
         if options.html_out is not None and not outputs:
             write_atomic(options.html_out, html.encode("utf-8"))
         pdf_options = profiles.pdf_options()
-        with Stopwatch(timings, "layout"):
-            laid = typeset.layout(html, PROJECT_ROOT.as_uri() + "/", roots_for(prepared.report),
-                                  pdf_options=pdf_options, fetcher=fetcher,
-                                  bundled_fonts_only=options.bundled_fonts_only)
-        laid.options["pdf_identifier"] = profiles.identifier(html, fetcher.cache.values(), name)
-        with Stopwatch(timings, "pdf"):
-            data = typeset.pdf_bytes(laid, finisher=profiles.finisher(name))
+        try:
+            with Stopwatch(timings, "layout"):
+                laid = typeset.layout(html, PROJECT_ROOT.as_uri() + "/", roots_for(prepared.report),
+                                      pdf_options=pdf_options, fetcher=fetcher,
+                                      bundled_fonts_only=options.bundled_fonts_only)
+            laid.options["pdf_identifier"] = profiles.identifier(html, fetcher.cache.values(), name)
+            with Stopwatch(timings, "pdf"):
+                data = typeset.pdf_bytes(laid, finisher=profiles.finisher(name))
+        except BuildError as exc:
+            raise _with_glyph_places(exc, prepared.report) from exc
         outputs.append((target, data, len(laid.document.pages)))
     with Stopwatch(timings, "write"):  # written last: a failure in any profile leaves every PDF as it was
         for target, data, pages in outputs:
@@ -157,6 +218,35 @@ def build(content: Path, options: BuildOptions | None = None) -> Result:
             written.append((target, pages))
     first, *others = written
     return Result(first[0], first[1], time.perf_counter() - started, timings, others)
+
+
+_NOTDEF = re.compile(r"\.notdef glyph rendered for Unicode string unsupported by fonts: .* \(U\+([0-9A-F]{4,6})\)")
+
+
+def _with_glyph_places(error: BuildError, report: model.Report) -> BuildError:
+    """A character no font has, pointed out where the content has it (the engine names no place)."""
+    lines = str(error).splitlines()[1:]
+    codes = [match.group(1) for line in lines if (match := _NOTDEF.search(line))]
+    if not codes or len(codes) != len(lines):
+        return error
+    problems = []
+    files = [f for f in (report.file, *(c.file for c in report.chapters)) if f is not None]
+    for code in dict.fromkeys(codes):
+        found = _first(chr(int(code, 16)), files)
+        problems.append(Problem(found or Position(Path("<the rendered HTML>")),
+                                f"no font has the character U+{code} (it would print as .notdef, an empty box)",
+                                hint="the fonts in styles/fonts/ lack it: write it another way, or add a font "
+                                     "that has it"))
+    return BuildError(str(error), problems)
+
+
+def _first(char: str, files: list[Path]) -> Position | None:
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+            column = line.find(char)
+            if column >= 0:
+                return Position(path, number, column + 1)
+    return None
 
 
 def default_output(report: model.Report) -> Path:

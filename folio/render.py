@@ -18,7 +18,7 @@ from pathlib import Path
 
 import jinja2
 
-from .errors import BuildError
+from .errors import BuildError, Position, Problem, line_position
 from .paths import TEMPLATES_DIR
 from .resolve import Document
 from .words import format_date
@@ -116,18 +116,30 @@ def watermark_svg(word: str, paper: str) -> str:
 
 
 def render_html(doc: Document, env: jinja2.Environment, info: BuildInfo) -> str:
+    """The report as HTML; a template mistake is a BuildError naming the template's file and line."""
     try:
         return env.get_template("report.html").render(doc=doc, build=info)
     except jinja2.TemplateSyntaxError as exc:
-        raise BuildError(f"{exc.filename or exc.name}:{exc.lineno}: template error: {exc.message}") from exc
-    except (jinja2.UndefinedError, jinja2.TemplateError) as exc:
-        raise BuildError(f"{_template_place(exc)}template error: {exc}") from exc
+        raise _template_error(exc, Path(exc.filename) if exc.filename else None, exc.lineno, exc.message) from exc
+    except jinja2.TemplateError as exc:
+        path, line = _template_place(exc)
+        raise _template_error(exc, path, line, str(exc)) from exc
 
 
-def _template_place(exc: BaseException) -> str:
-    """'templates/cover.html:12: ' from the innermost template frame of the traceback."""
-    place = ""
+def _template_error(exc: Exception, path: Path | None, line: int, message: str | None) -> BuildError:
+    text = f"template error: {message or type(exc).__name__}"
+    if path is None:
+        return BuildError(text)
+    problem = Problem(line_position(path, line) if line else Position(path), text,
+                      hint="templates may use only the fields of folio/model.py and the views made in folio/resolve.py"
+                      if isinstance(exc, jinja2.UndefinedError) else "")
+    return BuildError(f"{path}:{line}: {text}", [problem])
+
+
+def _template_place(exc: BaseException) -> tuple[Path | None, int]:
+    """The innermost template frame of the traceback: the template's file and line."""
+    place: tuple[Path | None, int] = (None, 0)
     for frame in traceback.extract_tb(sys.exc_info()[2] or exc.__traceback__):
         if frame.filename.endswith(".html") and Path(frame.filename).is_file():
-            place = f"{Path(frame.filename).relative_to(TEMPLATES_DIR.parent)}:{frame.lineno}: "
+            place = (Path(frame.filename), frame.lineno or 0)
     return place

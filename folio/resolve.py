@@ -14,7 +14,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import model as m
-from .errors import Problems
+from .errors import Position, Problems, locate
 from .markup import Context, Target, make_parser, plain_text, render_inline
 from .words import format_date, words_for
 
@@ -29,6 +29,12 @@ def roman(number: int) -> str:
             out.append(letters)
             number -= value
     return "".join(out)
+
+
+def _id_pos(ident: str, start: Position, title: m.Text) -> Position:
+    """Where the id is written (`id: press` among the mapping's keys), else where its title is."""
+    found = locate(start, f"id: {ident}", column=start.column)
+    return found if found != start else title.pos
 
 
 @dataclass
@@ -105,24 +111,25 @@ class Resolver:
     # -- ids and labels -------------------------------------------------
 
     def _collect_targets(self) -> None:
-        seen: dict[str, m.Text] = {}
+        seen: dict[str, Position] = {}
         number = 0
         for chapter in self.report.chapters:
             if chapter.numbered:
                 number += 1
             label = (f"{self.words['chapter']} {roman(number)}" if chapter.numbered
                      else chapter.title.value)
-            self._add_target(chapter.id, Target(label, "chapter"), chapter.title, seen)
+            self._add_target(chapter.id, Target(label, "chapter"), _id_pos(chapter.id, chapter.pos, chapter.title),
+                             seen, "id")
             for i, section in enumerate(chapter.sections, 1):
                 prefix = f"{roman(number)}." if chapter.numbered else ""
                 self._add_target(section.id, Target(f"{self.words['section']} {prefix}{i}", "section"),
-                                 section.title, seen)
+                                 _id_pos(section.id, section.pos, section.title), seen, f"sections[{i - 1}].id")
 
-    def _add_target(self, ident: str, target: Target, where: m.Text, seen: dict[str, m.Text]) -> None:
+    def _add_target(self, ident: str, target: Target, where: Position, seen: dict[str, Position],
+                    field: str = "") -> None:
         if ident in seen:
-            first = seen[ident]
-            self.problems.add(where.pos, f"id '{ident}' is used twice (first at {first.pos})",
-                              also=(first.pos,), hint="give each chapter and section an id of its own")
+            self.problems.add(where, f"id '{ident}' is used twice", where=field,
+                              also=(seen[ident],), hint="give each chapter and section an id of its own")
             return
         seen[ident] = where
         self.targets[ident] = target
@@ -155,7 +162,7 @@ class Resolver:
         )
         for ident, text in chapter.notes.items():
             if ident not in ctx.called:
-                self.problems.add(text.pos, f"note '{ident}' is never called",
+                self.problems.add(text.pos, f"note '{ident}' is never called", where=text.where,
                                   hint=f"call it with [^{ident}] where it belongs, or delete it")
         return view
 

@@ -117,8 +117,9 @@ def load_text(path: Path, text: str, problems: Problems) -> Node | None:
         return None
     starts = [e for e in events if isinstance(e, yaml.DocumentStartEvent)]
     if not starts or _is_empty(events):
-        problems.add(Position(path, 1, 1) if text.strip() else Position(path),
-                     "the file has no content", hint="it needs at least a 'title:' line")
+        what = "only comments" if text.strip() else "nothing in it"
+        problems.add(Position(path), f"the file has no content ({what})",
+                     hint="it needs at least a 'title:' line")
         return None
     if len(starts) > 1:
         second = starts[1].start_mark
@@ -130,7 +131,7 @@ def load_text(path: Path, text: str, problems: Problems) -> Node | None:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:  # the event pass already saw the same text; belt and braces
-        _yaml_problem(path, exc, problems)
+        _yaml_problem(path, exc, problems, text)
         return None
     if root is None:
         problems.add(Position(path), "the file has no content")
@@ -154,7 +155,7 @@ def _events(path: Path, text: str, problems: Problems) -> list[yaml.Event] | Non
                 depth -= 1
             events.append(event)
     except yaml.YAMLError as exc:
-        _yaml_problem(path, exc, problems)
+        _yaml_problem(path, exc, problems, text, events)
         return None
     return events
 
@@ -183,35 +184,132 @@ def _check_events(path: Path, events: list[yaml.Event], problems: Problems) -> b
             ok = False
         tag = getattr(e, "tag", None)
         if tag and tag != "!" and not isinstance(e, (yaml.DocumentStartEvent,)):
-            problems.add(_pos(path, e.start_mark), f"tag '{tag}' is not allowed",
+            shown = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
+            problems.add(_pos(path, e.start_mark), f"tag '{shown}' is not allowed",
                          hint="remove the tag; content is plain text, lists and mappings")
             ok = False
     return ok
 
 
-def _yaml_problem(path: Path, exc: yaml.YAMLError, problems: Problems) -> None:
+def _where(events: list[yaml.Event], in_last_value: bool = False) -> str:
+    """The field path (`sections[2].title`) the parser had reached, from the events before an error.
+
+    With `in_last_value`, a mapping value just read counts as still open: the error is in it.
+    """
+    # One frame per open collection: [key or None, expecting a key?] for mappings, [index] for lists.
+    frames: list[list] = []
+
+    def in_mapping() -> bool:
+        return bool(frames) and len(frames[-1]) == 2
+
+    for event in events:
+        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+            if in_mapping():
+                if frames[-1][1] and isinstance(event, yaml.ScalarEvent):
+                    frames[-1][0], frames[-1][1] = event.value, False  # a key: its value comes next
+                elif not (in_last_value and event is events[-1]):
+                    frames[-1][1] = True  # a value: the next scalar is a key
+            elif frames:
+                frames[-1][0] += 1
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if frames and not in_mapping():
+                frames[-1][0] += 1
+            frames.append([None, True] if isinstance(event, yaml.MappingStartEvent) else [-1])
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)) and frames:
+            frames.pop()
+            if in_mapping():
+                frames[-1][1] = True
+    where = ""
+    for frame in frames:
+        if len(frame) == 1 and frame[0] >= 0:
+            where += f"[{frame[0]}]"
+        elif len(frame) == 2 and frame[0] is not None and not frame[1]:
+            where += f".{frame[0]}" if where else str(frame[0])
+    return where
+
+
+def _yaml_problem(path: Path, exc: yaml.YAMLError, problems: Problems, text: str = "",
+                  events: list[yaml.Event] | None = None) -> None:
+    """A PyYAML error told in the author's terms, pointing where the fix goes."""
     mark = getattr(exc, "problem_mark", None)
-    message = str(getattr(exc, "problem", None) or exc).strip()
-    context = getattr(exc, "context", None)
+    problem = str(getattr(exc, "problem", None) or exc).strip()
+    context = str(getattr(exc, "context", None) or "")
+    context_mark = getattr(exc, "context_mark", None)
+    if mark is None:
+        problems.add(Position(path), problem)
+        return
+    lines = text.split("\n")
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    position = _pos(path, mark)
     hint = ""
-    if "\t" in message or "'\\t'" in message:
-        message = "a tab character cannot indent YAML"
-        hint = "indent with spaces"
-    elif "mapping values are not allowed" in message:
-        message = "a colon followed by a space is not allowed here"
-        hint = "quote the value: put the whole text in double quotes"
-    elif "could not find expected ':'" in message:
-        hint = "a line may be missing its 'key:'; or quote a value that spans lines"
-    elif "expected <block end>" in message and context:
-        hint = "check the indentation of this line against the lines above it"
-    elif "did not find expected key" in message:
-        hint = "check the indentation: items of one list or mapping line up exactly"
-    elif "found unexpected end of stream" in message:
-        hint = "a quote or bracket is not closed"
-    if context and "while" not in message:
-        message = f"{message} ({context})"
-    position = _pos(path, mark) if mark is not None else Position(path)
-    problems.add(position, message, hint=hint)
+    found = re.search(r"found character '(.*)' that cannot start any token", problem)
+    if found and found.group(1) == "\\t":
+        message = "a tab character; YAML is indented with spaces only"
+        hint = "replace the tab with spaces"
+    elif found:
+        message = f"a value cannot start with '{found.group(1)}'"
+        hint = _quote_hint(line)
+    elif "mapping values are not allowed" in problem:
+        before = line[: mark.column]
+        if mark.line and re.fullmatch(r"\s*[\w-]+", before):
+            # `key:` alone on a line that YAML read as the end of the text above: an indentation slip
+            key = before.strip()
+            column = len(before) - len(key) + 1
+            position = Position(path, mark.line + 1, column, column + len(key) + 1)
+            message = f"'{key}:' is not lined up with the keys above it"
+            hint = "the keys of one mapping start in the same column; check the spaces before it"
+        else:
+            message = "a colon followed by a space cannot stand in unquoted text"
+            hint = _quote_hint(line)
+    elif "found unexpected end of stream" in problem and "quoted scalar" in context and context_mark:
+        position = _pos(path, context_mark)
+        message = "this quote is never closed"
+        hint = "end the text with the same quote mark it starts with"
+    elif "<stream end>" in problem and "flow" in context and context_mark:
+        position = _pos(path, context_mark)
+        opening = text[context_mark.index] if context_mark.index < len(text) else "["
+        closing = {"[": "]", "{": "}"}.get(opening, "]")
+        message = f"this '{opening}' is never closed"
+        hint = f"close it with '{closing}', or quote the value if the '{opening}' is part of the text"
+    elif "could not find expected ':'" in problem and context_mark:
+        position = _pos(path, context_mark)
+        message = "expected 'key: value' or '- item' here"
+        hint = "a line may be missing its colon; text that continues a value must be indented further"
+    elif ("expected <block end>" in problem or "did not find expected" in problem) and context_mark:
+        stripped = line[: mark.column].rstrip()
+        value = re.match(r"^\s*(?:- )?(?:[\w-]+: )?(.)", line)
+        if value and value.group(1) in "[{" and stripped.endswith(("]", "}")):
+            position = Position(path, mark.line + 1, value.start(1) + 1)
+            message = f"text that starts with '{value.group(1)}' must be quoted (YAML reads it as a list)"
+            hint = _quote_hint(line)
+        elif mark.line == context_mark.line or stripped.endswith(('"', "'")):
+            message = "more text after a quoted value"
+            hint = "put the whole value inside the quotes"
+        else:
+            message = "this line does not fit the structure above it"
+            hint = (f"check its indentation: the items of one list, and the keys of one mapping, start in "
+                    f"the same column (the block that starts on line {context_mark.line + 1} "
+                    f"uses column {context_mark.column + 1})")
+    else:
+        message = problem if not context else f"{problem} ({context})"
+    events = events or []
+    if position != _pos(path, mark) and context_mark is not None:
+        # the message points back at an opening (a quote, a bracket, a key): the path is the one it had there
+        events = [e for e in events if e.start_mark.index < context_mark.index]
+    in_value = message.startswith(("a colon", "more text", "a value cannot"))  # the error is in the value just read
+    where = "" if message.startswith("expected 'key: value'") else _where(events, in_last_value=in_value)
+    problems.add(position, message, where=where, hint=hint)
+
+
+def _quote_hint(line: str) -> str:
+    """'quote the value: title: "One: two"', from the offending line when it is simple enough."""
+    match = re.match(r"^\s*(- )?(?:([\w-]+): )?(.+)$", line)
+    if not match or match.group(3).startswith(("'", '"')) or len(match.group(3)) > 80:
+        return "quote the value: put the whole text in double quotes"
+    item, key, value = match.group(1), match.group(2), match.group(3).strip()
+    quoted = f'"{value}"' if '"' not in value else "'" + value.replace("'", "''") + "'"
+    lead = f"{key}: " if key else "- " if item else ""
+    return f"quote the value: {lead}{quoted}"
 
 
 def _pos(path: Path, mark: yaml.Mark) -> Position:
@@ -230,30 +328,33 @@ def _convert(path: Path, root: yaml.Node, problems: Problems) -> Node:
         return Mapping(pos)
 
     top = make(root)
-    stack: list[tuple[yaml.Node, Node]] = [(root, top)]
+    # (YAML node, our node, its field path such as sections[2].blocks) for the messages
+    stack: list[tuple[yaml.Node, Node, str]] = [(root, top, "")]
     while stack:
-        yn, ours = stack.pop()
+        yn, ours, where = stack.pop()
         if isinstance(yn, yaml.SequenceNode) and isinstance(ours, Sequence):
-            for child in yn.value:
+            for i, child in enumerate(yn.value):
                 node = make(child)
                 ours.items.append(node)
-                stack.append((child, node))
+                stack.append((child, node, f"{where}[{i}]"))
         elif isinstance(yn, yaml.MappingNode) and isinstance(ours, Mapping):
             for key_node, value_node in yn.value:
                 key = make(key_node)
                 if not isinstance(key, Scalar):
-                    problems.add(key.pos, "a key must be plain text")
+                    problems.add(key.pos, "a key must be plain text", where=where,
+                                 hint="a key is a word followed by a colon, e.g. 'title:'")
                     continue
+                field_path = f"{where}.{key.value}" if where else key.value
                 if key.value == "<<":
-                    problems.add(key.end_pos, "merge keys ('<<') are not allowed",
+                    problems.add(key.end_pos, "merge keys ('<<') are not allowed", where=where,
                                  hint="write the keys out in full")
                     continue
                 if key.value in ours.entries:
                     first = ours.entries[key.value][0]
-                    problems.add(key.end_pos, f"duplicate key '{key.value}' (first on line {first.pos.line})",
-                                 also=(first.pos,), hint="keep one of the two")
+                    problems.add(key.end_pos, f"duplicate key '{key.value}'",
+                                 where=field_path, also=(first.pos,), hint="keep one of the two")
                     continue
                 value = make(value_node)
                 ours.entries[key.value] = (key, value)
-                stack.append((value_node, value))
+                stack.append((value_node, value, field_path))
     return top

@@ -15,40 +15,53 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import unquote, urlsplit
 
-import weasyprint
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from .errors import BuildError, display_path
+from .paths import Refused, project_file
 
-from .errors import BuildError
-from .paths import is_inside
+# The stdlib's MIME table reads /etc/mime.types and the like on first use (WeasyPrint
+# makes one at import); its built-in table is all we need, so nothing outside is read.
+mimetypes.knownfiles = []
+
+import weasyprint  # noqa: E402  (after the line above)
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+
+_MIME = {".css": "text/css", ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff",
+         ".woff2": "font/woff2", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+         ".gif": "image/gif", ".webp": "image/webp", ".svg": "image/svg+xml"}
 
 
 class RefusedURL(ValueError):
     """A URL the build will not fetch."""
+
+    def __init__(self, url: str, why: str) -> None:
+        self.url, self.why = url, why
+        super().__init__(f"refused {url}: {why}")
 
 
 class ProjectFetcher(URLFetcher):
     def __init__(self, roots: tuple[Path, ...]) -> None:
         super().__init__(timeout=1, allowed_protocols=("file", "data"), allow_redirects=False)
         self.roots = roots
-        self.refused: list[str] = []
+        self.refused: list[tuple[str, str]] = []  # (URL as shown, why), also those the engine hides
         self.cache: dict[str, bytes] = {}  # fonts and images are read once per process
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
-        parts = urlsplit(url)
-        if parts.scheme == "data":
+        if urlsplit(url).scheme == "data":
             return super().fetch(url, headers)
-        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-            self._refuse(url, "only files inside the project can be used")
-        path = Path(unquote(parts.path))
-        if not is_inside(path, self.roots):
-            self._refuse(url, "it is outside the project")
-        real = os.path.realpath(path)
+        try:
+            # the same rule --check applies (paths.project_file); URLs here are absolute
+            real = os.fspath(project_file(url, self.roots[0], self.roots))
+        except Refused as exc:
+            self._refuse(url, str(exc))
         body = self.cache.get(real)
         if body is None:
             try:
@@ -57,31 +70,89 @@ class ProjectFetcher(URLFetcher):
             except OSError as exc:
                 self._refuse(url, exc.strerror or "cannot be read")
             self.cache[real] = body
-        mime = mimetypes.guess_type(real)[0] or "application/octet-stream"
+        mime = _MIME.get(Path(real).suffix.lower(), "application/octet-stream")
         return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
 
-    def _refuse(self, url: str, why: str) -> None:
-        self.refused.append(f"{url}: {why}")
-        raise RefusedURL(f"refused {url}: {why}")
+    def _refuse(self, url: str, why: str) -> NoReturn:
+        self.refused.append((shown_url(url), why))
+        raise RefusedURL(shown_url(url), why)
+
+
+def shown_url(url: str) -> str:
+    """A URL as a person reads it: a project file by its path relative to where the command ran."""
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return display_path(Path(unquote(parts.path)))
+    return url if len(url) < 80 else url[:77] + "..."
 
 
 class _Collect(logging.Handler):
-    def __init__(self) -> None:
+    """Every WeasyPrint warning and error, retold with the file or URL it is about."""
+
+    def __init__(self, document_url: str = "") -> None:
         super().__init__(logging.WARNING)
+        self.document_url = document_url
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self.messages.append(record.getMessage().strip().splitlines()[0])
+            self.messages.append(self.describe(record))
         except Exception:  # a message that cannot be formatted is still a failure
             self.messages.append(str(record.msg))
 
+    def describe(self, record: logging.LogRecord) -> str:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if record.msg.startswith("Failed to load image at") and len(args) == 2:
+            return f"image {shown_url(str(args[0]))}: {_reason(args[1])}"
+        if record.msg.startswith("Failed to load stylesheet at") and len(args) == 2:
+            return f"stylesheet {shown_url(str(args[0]))}: {_reason(args[1])}"
+        if record.msg.startswith("Content discarded: target points to undefined anchor") and args:
+            anchor = args[0][-1] if isinstance(args[0], tuple) else args[0]
+            return f"a link or cross-reference points to an anchor that does not exist: {anchor}"
+        if record.msg.startswith("Failed to load attachment") and args:
+            return f"attachment: {_reason(args[0])}"
+        message = " ".join(record.getMessage().split())
+        at = re.search(r" at (\d+):(\d+)", message)
+        source = _css_source()
+        if at and source:
+            # "Ignored `colr: red` at 3:5, unknown property." -> "styles/page.css:3:5: Ignored ..."
+            where = ("the HTML (a <style> element or style attribute)" if source == self.document_url
+                     else shown_url(source))
+            return f"{where}:{at.group(1)}:{at.group(2)}: {message[: at.start()]}{message[at.end():]}"
+        return message
+
+
+def _reason(exc: object) -> str:
+    """An engine exception in one line; our own refusals as they are."""
+    while isinstance(exc, BaseException) and not str(exc) and (exc.__cause__ or exc.__context__):
+        exc = exc.__cause__ or exc.__context__  # the engine's wrapper says nothing; its cause does
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    refused = re.search(r"RefusedURL: refused (.*)", text)
+    if refused:  # the fetcher's own words, without the engine's wrapping
+        return "refused: " + refused.group(1).split(": ", 1)[-1] if ": " in refused.group(1) else text
+    text = re.sub(r" <_io\.\w+ object at 0x[0-9a-f]+>", "", text)
+    if "cannot identify image file" in text:
+        return "not an image the engine can read"
+    return text if len(text) < 160 else text[:157] + "..."
+
+
+def _css_source() -> str:
+    """The URL of the stylesheet WeasyPrint is reading while it logs, found on the call stack."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name in ("preprocess_declarations", "preprocess_stylesheet"):
+            base = frame.f_locals.get("base_url")
+            if isinstance(base, str):
+                return base
+        frame = frame.f_back
+    return ""
+
 
 @contextmanager
-def engine_messages() -> Iterator[_Collect]:
+def engine_messages(document_url: str = "") -> Iterator[_Collect]:
     """Collect WeasyPrint's warnings and errors; the caller fails the build on any."""
     logger = logging.getLogger("weasyprint")
-    handler = _Collect()
+    handler = _Collect(document_url)
     old_propagate = logger.propagate
     logger.addHandler(handler)
     logger.propagate = False  # shown once, by us, as a build error
@@ -109,10 +180,13 @@ def layout(html: str, base_url: str, roots: tuple[Path, ...], *, pdf_options: di
     instead of being taken silently from whatever font the machine has.
     """
     fetcher = fetcher or ProjectFetcher(roots)
-    with engine_messages() as log, _fonts_only(bundled_fonts_only):
+    with engine_messages(base_url) as log, _fonts_only(bundled_fonts_only):
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
             **(pdf_options or {}))
-    _raise_on(log.messages, "laying out the pages")
+    # The engine swallows some fetch failures (a font: "Font-face 'X' cannot be loaded"); say why.
+    hidden = [f"{url}: refused: {why}" for url, why in fetcher.refused
+              if not any(url in message for message in log.messages)]
+    _raise_on(log.messages + hidden, "laying out the pages")
     return Laid(document, pdf_options or {})
 
 
@@ -150,5 +224,8 @@ def pdf_bytes(laid: Laid, finisher=None) -> bytes:
 
 def _raise_on(messages: list[str], stage: str) -> None:
     if messages:
-        shown = "\n".join(f"  - {m}" for m in dict.fromkeys(messages))
-        raise BuildError(f"the layout engine reported {len(messages)} problem(s) while {stage}:\n{shown}")
+        unique = list(dict.fromkeys(messages))
+        shown = "\n".join(f"  {m}" for m in unique)
+        count = len(unique)
+        raise BuildError(f"the layout engine reported {count} problem{'s' if count != 1 else ''} "
+                         f"while {stage}:\n{shown}")

@@ -16,6 +16,7 @@ from pathlib import Path
 from . import model as m
 from . import words
 from .errors import Position, Problems, did_you_mean
+from .paths import Refused, image_problem, project_file
 from .source import Mapping, Node, Scalar, Sequence, kind_name, load_file
 
 ID = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -37,17 +38,22 @@ class Reader:
                 what: str = "") -> Mapping | None:
         """The node as a mapping whose keys are all known and whose required keys are there."""
         if not isinstance(node, Mapping):
-            self.error(node.pos, where, f"expected a mapping{' ' + what if what else ''}, found {kind_name(node)}",
+            self.error(_span(node), where, f"expected a mapping{' ' + what if what else ''}, found {_found(node)}",
                        hint=f"write it as 'key: value' lines, with keys such as '{(required + optional)[0]}'")
             return None
         known = required + optional
+        meant: set[str] = set()  # required keys an unknown key was probably meant to be
         for key, (key_node, _) in node.entries.items():
             if key not in known:
+                hint = did_you_mean(key, known)
+                if hint:
+                    meant.add(hint.split("'")[1])
                 self.error(key_node.end_pos, _join(where, key), "unknown key",
-                           hint=did_you_mean(key, known) or f"known keys here: {', '.join(known)}")
+                           hint=hint or f"known keys here: {', '.join(known)}")
         for key in required:
-            if key not in node.entries:
-                self.error(node.pos, where, f"missing required key '{key}'")
+            if key not in node.entries and key not in meant:  # a misspelt key is one mistake, not two
+                self.error(node.pos, where, f"missing required key '{key}'",
+                           hint=f"add a line '{key}: ...' to this mapping")
         return node
 
     def text(self, node: Mapping, key: str, where: str, required: bool = False) -> m.Text | None:
@@ -59,13 +65,13 @@ class Reader:
     def text_node(self, value: Node, where: str, required: bool = True) -> m.Text | None:
         if isinstance(value, Scalar):
             text = value.value.strip()
-            if not text and not value.quoted:
-                if required:
-                    self.error(value.pos, where, "expected text, found nothing",
+            if not text:
+                if required:  # '' too: a required text cannot be empty, quoted or not
+                    self.error(value.end_pos if value.quoted else value.pos, where, "expected text, found nothing",
                                hint="write the text after the colon, or remove the line")
                 return None
-            return m.Text(text, value.pos)
-        self.error(value.pos, where, f"expected text, found {kind_name(value)}",
+            return m.Text(text, value.pos, where)
+        self.error(value.pos, where, f"expected text, found {_found(value)}",
                    hint="quote the value if it should be text" if isinstance(value, Mapping) else "")
         return None
 
@@ -90,7 +96,8 @@ class Reader:
             return True
         if word in FALSE:
             return False
-        self.error(text.pos, _join(where, key), f"expected true or false, found {text.value!r}")
+        self.error(_span(node.entries[key][1]), _join(where, key), f"expected true or false, found {text.value!r}",
+                   hint="write true or false")
         return default
 
     def identifier(self, node: Mapping, key: str, where: str) -> str:
@@ -116,7 +123,7 @@ class Reader:
             if required:
                 self.error(value.pos, _join(where, key), "expected a list, found nothing")
             return []
-        self.error(value.pos, _join(where, key), f"expected a list, found {kind_name(value)}",
+        self.error(_span(value), _join(where, key), f"expected a list, found {_found(value)}",
                    hint="start each item on its own line with '- '")
         return []
 
@@ -129,8 +136,41 @@ class Reader:
         return out
 
 
+def _found(node: Node) -> str:
+    """What was written instead, for 'expected a list, found text '5''."""
+    if isinstance(node, Scalar) and node.value and len(node.value) <= 40 and "\n" not in node.value:
+        return f"text {node.value!r}"
+    return kind_name(node)
+
+
+def _span(node: Node) -> Position:
+    return node.end_pos if isinstance(node, Scalar) else node.pos
+
+
 def _join(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
+
+
+def image_path(r: Reader, text: m.Text, where: str, folder: Path, roots: tuple[Path, ...]) -> str:
+    """A figure's image as written, if it names an image file inside the project; "" after an error.
+
+    The rule is the fetcher's own (paths.project_file), so --check finds what the build would refuse.
+    """
+    try:
+        real = project_file(text.value, folder, roots)
+    except Refused as exc:
+        hint = "name the image relative to the content folder, e.g. images/map.png"
+        if str(exc) == "no such file":
+            near = [str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
+            hint = did_you_mean(text.value, near) or hint
+        r.error(text.pos, where, f"image {text.value!r}: {exc}", hint=hint)
+        return ""
+    problem = image_problem(real)
+    if problem:
+        r.error(text.pos, where, f"image {text.value!r}: {problem}",
+                hint="export it as PNG (or JPEG for photographs, SVG for drawings)")
+        return ""
+    return text.value
 
 
 # ---------------------------------------------------------------- blocks
@@ -163,6 +203,10 @@ def read_block(r: Reader, node: Node, where: str) -> m.Block | None:
         if not kinds:
             key = next(iter(node.entries), "")
             hint = did_you_mean(key, tuple(BLOCK_READERS)) or f"block types: {', '.join(BLOCK_READERS)}"
+            value = node.entries[key][1] if key else None
+            if len(node.entries) == 1 and isinstance(value, Scalar) and (key != key.lower() or " " in key):
+                # `- Note: some text` is a paragraph with a colon that YAML read as a mapping
+                hint = f"a paragraph with ': ' in it must be quoted: - \"{key}: {value.value}\""
             pos = first_key.end_pos if first_key else node.pos
             r.error(pos, where, f"unknown block type '{key}'" if key else "empty block", hint=hint)
         else:
@@ -409,7 +453,8 @@ def _chapters(r: Reader, folder: Path, node: Mapping) -> list[m.Chapter]:
         path = folder / file_name
         if not path.is_file():
             on_disk = sorted(p.name for p in folder.glob("*.y*ml") if p.name != "report.yaml")
-            r.error(name.pos, where, f"no file {file_name!r} in {folder}",
+            r.error(item.end_pos if isinstance(item, Scalar) else name.pos, where,
+                    f"no file {file_name!r} beside report.yaml",
                     hint=did_you_mean(file_name, on_disk))
             continue
         chapter = read_chapter(path, r.problems)

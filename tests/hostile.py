@@ -1,0 +1,167 @@
+"""The hostile inputs of issue 3 as reports and HTML, and a runner that watches what they touch.
+
+`python -m tests.hostile FOLDER` writes every hostile report under FOLDER, builds each one
+(and lays out hostile HTML through the project's fetcher) with sockets disabled and an
+audit hook recording every file Python opens, then prints a JSON summary on stdout:
+what was opened, which connections were attempted, and each build's exit status.
+tests/test_safety.py runs it in a subprocess and checks the summary.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+
+REPORT = """\
+title: Hostile
+issuer: Test Mission
+date: 2021-02-09
+chapters:
+  - 10-one.yaml
+"""
+
+
+def chapter(*blocks: str) -> str:
+    body = "".join(f"      - {b}\n" for b in blocks)
+    return f"title: One\nsections:\n  - title: Section\n    id: first\n    blocks:\n{body}"
+
+
+# name -> chapter text (or bytes); each is built, most fail with a content error.
+CHAPTERS: dict[str, str | bytes] = {
+    "colon": "title: One: two\nblocks: [x]\n",
+    "indentation": "title: One\nsections:\n  - title: A\n     blocks:\n      - x\n",
+    "tab": "title: One\nsections:\n\t- title: A\n",
+    "empty": "",
+    "comments": "# nothing yet\n",
+    "list-at-top": "- a\n- b\n",
+    "wrong-type": "title: [a, b]\nblocks: [x]\n",
+    "missing-key": "blocks: [x]\n",
+    "unknown-keys": "titel: One\nsections:\n  - title: A\n    blcks: [x]\n",
+    "duplicate-key": "title: One\ntitle: Two\nblocks: [x]\n",
+    "yaml-1.1": chapter("no", "on", "'1.10'", "2021-02-09"),
+    "alias": "title: &t One\nblocks: [*t]\n",
+    "laughs": "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n",
+    "nested": "title: " + "[" * 1000 + "]" * 1000 + "\n",
+    "not-utf8": b"title: caf\xe9\nblocks: [x]\n",
+    "bom-crlf": b"\xef\xbb\xbftitle: One\r\nblocks: [x]\r\n",
+    "nul-bidi": "title: One\nblocks: ['a\x00b', 'c\u202ed']\n".encode(),
+    "documents": "title: One\nblocks: [x]\n---\ntitle: Two\n",
+    "python-tag": "title: !!python/object/apply:os.system [touch /tmp/pwned]\nblocks: [x]\n",
+    "same-id": chapter("x") + "  - title: Again\n    id: first\n    blocks: [y]\n",
+    "unknown-xref": chapter("See [](#nowhere)."),
+    "javascript": chapter("'[click](javascript:alert(1))'"),
+    "file-link": chapter("'[passwd](file:///etc/passwd)'"),
+    "http-link": chapter("'[site](http://127.0.0.1:9/)'"),
+    "link-as-list": chapter("[click](https://example.org) unquoted"),
+    "html-and-jinja": chapter("'<script>alert(1)</script>'", "'<img src=file:///etc/passwd>'",
+                              "'{{ 7*7 }} {% include \"base.html\" %}'", "'<link rel=attachment href=/etc/passwd>'"),
+    "long-words": chapter("A" * 200 + " and https://example.org/" + "very-long-path/" * 12),
+}
+
+# Hostile HTML, as a template or stylesheet could produce it, laid out through the fetcher.
+HTML = {
+    "file-image": '<img src="file:///etc/passwd">',
+    "absolute-image": '<img src="/etc/passwd">',
+    "dotdot-image": '<img src="../../../../../../etc/passwd">',
+    "http-image": '<img src="http://127.0.0.1:9/x.png">',
+    "https-image": '<img src="https://example.org/x.png">',
+    "css-import": "<style>@import url(file:///etc/passwd);</style>",
+    "css-http-font": '<style>@font-face { font-family: X; src: url(http://127.0.0.1:9/f.ttf) } '
+                     'p { font-family: X }</style>',
+    "css-background": "<style>p { background: url(../../../../../../etc/passwd) }</style>",
+    "attachment": '<link rel="attachment" href="file:///etc/passwd">',
+    "stylesheet-link": '<link rel="stylesheet" href="file:///etc/passwd">',
+    "symlink-out": '<img src="out-link.png">',
+    "symlink-css": '<link rel="stylesheet" href="out-link.css">',
+    "object": '<object data="file:///etc/passwd"></object><embed src="file:///etc/passwd">',
+    "iframe": '<iframe src="file:///etc/passwd"></iframe>',
+}
+
+
+def write_all(folder: Path) -> list[Path]:
+    """Every hostile report under `folder`; the content folders, in order."""
+    folders = []
+    for name, text in CHAPTERS.items():
+        content = folder / name
+        content.mkdir(parents=True, exist_ok=True)
+        (content / "report.yaml").write_text(REPORT, encoding="utf-8")
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        (content / "10-one.yaml").write_bytes(data)
+        folders.append(content)
+    big = folder / "huge"
+    big.mkdir(exist_ok=True)
+    (big / "report.yaml").write_text(REPORT, encoding="utf-8")
+    with (big / "10-one.yaml").open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    folders.append(big)
+    missing = folder / "missing-chapter"
+    missing.mkdir(exist_ok=True)
+    (missing / "report.yaml").write_text(REPORT + "  - 20-two.yaml\n", encoding="utf-8")
+    (missing / "10-one.yaml").write_text(chapter("x"), encoding="utf-8")
+    (missing / "30-unlisted.yaml").write_text(chapter("x"), encoding="utf-8")
+    folders.append(missing)
+    return folders
+
+
+class Watch:
+    """Every file Python opens and every connection it tries, from the moment it is installed."""
+
+    def __init__(self) -> None:
+        self.opened: set[str] = set()  # opened to read (or to list, for a folder)
+        self.created: set[str] = set()  # opened to write
+        self.connects: list[str] = []
+
+    def install(self) -> None:
+        sys.addaudithook(self.hook)
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            self.connects.append(repr(args[1:] if args else kwargs)[:200])
+            raise OSError("network disabled by the test")
+
+        socket.socket.connect = refuse  # type: ignore[method-assign]
+        socket.socket.connect_ex = refuse  # type: ignore[method-assign]
+        socket.create_connection = refuse  # type: ignore[assignment]
+
+    def hook(self, event: str, args: tuple) -> None:
+        if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+            path = os.path.realpath(os.path.abspath(os.fsdecode(args[0])))
+            mode, flags = (*args, None, 0)[1:3]
+            writes = any(c in (mode or "") for c in "wax+") or (flags or 0) & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
+            (self.created if writes else self.opened).add(path)
+        elif event in ("socket.connect", "socket.getaddrinfo", "urllib.Request"):
+            self.connects.append(f"{event} {args!r}"[:200])
+
+
+def run(folder: Path) -> dict:
+    watch = Watch()
+    watch.install()
+    from folio import typeset  # imported after the hook, so that its own opens are seen too
+    from folio.cli import main
+    from folio.errors import BuildError
+
+    results = {}
+    for content in write_all(folder):
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["--content", str(content), "-o", str(folder / "out" / f"{content.name}.pdf")], out, err)
+        results[content.name] = {"code": code, "err": err.getvalue()}
+    project = folder / "project"
+    (project / "outside-target").mkdir(parents=True, exist_ok=True)
+    os.symlink("/etc/passwd", project / "out-link.png")
+    os.symlink("/etc/passwd", project / "out-link.css")
+    for name, html in HTML.items():
+        try:
+            laid = typeset.layout(f"<html lang=en><body><p>x</p>{html}", project.as_uri() + "/", (project,))
+            typeset.pdf_bytes(laid)
+            results[f"html:{name}"] = {"code": 0, "err": ""}
+        except BuildError as exc:
+            results[f"html:{name}"] = {"code": 1, "err": str(exc)}
+    return {"opened": sorted(watch.opened), "created": sorted(watch.created), "connects": watch.connects,
+            "results": results}
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(Path(sys.argv[1])), indent=1))
