@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pdfua import finish
 
 
 @dataclass(frozen=True)
@@ -74,4 +73,6 @@ def identifier(html: str, files: Iterable[bytes], profile: str) -> bytes:
 
 def finisher(profile: str) -> Callable[..., object]:
     """What is done to the PDF objects before they are written (the same for both profiles)."""
+    from .pdfua import finish  # imports the PDF writer: only when a PDF is made, never for --check
+
     return finish
