@@ -59,12 +59,23 @@ class ChapterView:
 
 
 @dataclass
+class ListEntry:
+    """A line of the list of figures or of tables: its label, caption and anchor."""
+
+    id: str
+    label: str  # "Figure 2"
+    caption: Markup
+
+
+@dataclass
 class Document:
     report: m.Report
     words: dict[str, str]
     date_text: str
     chapters: list[ChapterView]
     meta: dict[str, str]
+    figures: list[ListEntry] = field(default_factory=list)  # charts are figures too
+    tables: list[ListEntry] = field(default_factory=list)
 
 
 class Resolver:
@@ -75,6 +86,11 @@ class Resolver:
         self.words = words_for(report.language)
         self.targets: dict[str, Target] = {}
         self.note_number = 0
+        # numbered blocks, by identity: id(block) -> (anchor, label); numbered in Python, not by CSS
+        # counters, so that captions, lists and cross-references all say the same number
+        self.numbers: dict[int, tuple[str, str]] = {}
+        self.figures: list[ListEntry] = []
+        self.tables: list[ListEntry] = []
 
     def resolve(self) -> Document:
         report = self.report
@@ -89,12 +105,14 @@ class Resolver:
             "language": report.language,
             "date": report.date.isoformat(),
         }
-        return Document(report, self.words, format_date(report.date, report.language), chapters, meta)
+        return Document(report, self.words, format_date(report.date, report.language), chapters, meta,
+                        self.figures, self.tables)
 
     # -- ids and labels -------------------------------------------------
 
     def _collect_targets(self) -> None:
         seen: dict[str, m.Text] = {}
+        self._numbered: list[m.Block] = []
         number = 0
         for chapter in self.report.chapters:
             if chapter.numbered:
@@ -102,16 +120,40 @@ class Resolver:
             label = (f"{self.words['chapter']} {roman(number)}" if chapter.numbered
                      else chapter.title.value)
             self._add_target(chapter.id, Target(label, "chapter"), chapter.title, seen)
+            self._number_blocks(chapter.blocks, seen)
             for i, section in enumerate(chapter.sections, 1):
                 prefix = f"{roman(number)}." if chapter.numbered else ""
                 self._add_target(section.id, Target(f"{self.words['section']} {prefix}{i}", "section"),
                                  section.title, seen)
+                self._number_blocks(section.blocks, seen)
+        # anchors for numbered blocks without an author's id, clear of every id the author gave
+        counts = {"figure": 0, "table": 0, "box": 0}
+        for block in self._numbered:
+            kind = _numbered_kind(block)
+            counts[kind] += 1
+            anchor = block.id or _free_id(f"{kind}-{counts[kind]}", seen)
+            if not block.id:
+                seen[anchor] = m.Text(anchor, _position(block))
+            self.numbers[id(block)] = (anchor, f"{self.words[kind]} {counts[kind]}")
+
+    def _number_blocks(self, blocks: tuple[m.Block, ...], seen: dict[str, m.Text]) -> None:
+        """Tables, figures (charts among them) and boxes, in reading order; ids become targets."""
+        for block in blocks:
+            kind = _numbered_kind(block)
+            if not kind:
+                continue
+            self._numbered.append(block)
+            count = sum(1 for b in self._numbered if _numbered_kind(b) == kind)
+            if block.id:
+                self._add_target(block.id, Target(f"{self.words[kind]} {count}", kind),
+                                 m.Text(block.id, _position(block)), seen)
 
     def _add_target(self, ident: str, target: Target, where: m.Text, seen: dict[str, m.Text]) -> None:
         if ident in seen:
             first = seen[ident]
             self.problems.add(where.pos, f"id '{ident}' is used twice (first at {first.pos})",
-                              also=(first.pos,), hint="give each chapter and section an id of its own")
+                              also=(first.pos,),
+                              hint="give each chapter, section, table, figure and box an id of its own")
             return
         seen[ident] = where
         self.targets[ident] = target
@@ -177,4 +219,109 @@ class Resolver:
                       "children": [self._inline(c, ctx) for c in item.children]}
                      for item in block.items]
             return BlockView("list", data={"ordered": block.ordered, "items": items})
+        if isinstance(block, m.Table):
+            return BlockView("table", data=self._table(block, ctx))
+        if isinstance(block, m.Figure):
+            return BlockView("figure", data=self._figure(block, ctx))
+        if isinstance(block, m.Chart):
+            return BlockView("chart", data=self._chart(block, ctx))
+        if isinstance(block, m.KeyFigures):
+            anchor, label = self.numbers[id(block)]
+            items = [{"value": self._inline(k.value, ctx, notes=False), "label": self._inline(k.label, ctx)}
+                     for k in block.items]
+            title = self._inline(block.title, ctx, notes=False) if block.title else None
+            return BlockView("keyfigures", data={"id": anchor, "label": label, "title": title, "items": items})
+        if isinstance(block, m.Box):
+            anchor, label = self.numbers[id(block)]
+            return BlockView("box", data={"id": anchor, "label": label,
+                                          "title": self._inline(block.title, ctx, notes=False),
+                                          "blocks": self._blocks(block.blocks, ctx)})
         raise TypeError(f"no view for {type(block).__name__}")  # a new block type needs a view here
+
+    # -- tables, figures, charts -----------------------------------------
+
+    def _caption(self, block: m.Table | m.Figure | m.Chart, ctx: Context) -> dict[str, Any]:
+        """Anchor, label ("Table 2") and caption, and the entry in the list of tables or figures."""
+        anchor, label = self.numbers[id(block)]
+        caption = self._inline(block.caption, ctx, notes=False) if block.caption else None
+        entry_text = caption
+        if entry_text is None and isinstance(block, m.Chart) and block.title:
+            entry_text = self._inline(block.title, ctx, notes=False)
+        entries = self.tables if isinstance(block, m.Table) else self.figures
+        entries.append(ListEntry(anchor, label, entry_text or Markup()))
+        source = self._inline(block.source, ctx, notes=False) if block.source else None
+        return {"id": anchor, "label": label, "caption": caption, "source": source,
+                "source_word": self.words["source"]}
+
+    def _table(self, table: m.Table, ctx: Context) -> dict[str, Any]:
+        data = self._caption(table, ctx)
+        data.update(
+            header=[self._inline(cell, ctx, notes=False) for cell in table.header],
+            rows=[[self._inline(cell, ctx, notes=False) for cell in row] for row in table.rows],
+            align=list(table.align),
+        )
+        return data
+
+    def _figure(self, figure: m.Figure, ctx: Context) -> dict[str, Any]:
+        from .assets import content_file
+
+        data = self._caption(figure, ctx)
+        path = content_file(self.report.folder if figure.pos is None else figure.pos.path.parent, figure.image)
+        data.update(src=path.as_uri(), alt=plain_text(self.md, figure.alt), width=figure.width)
+        return data
+
+    def _chart(self, chart: m.Chart, ctx: Context) -> dict[str, Any]:
+        import base64
+
+        from .charts import ChartData, render_svg
+
+        data = self._caption(chart, ctx)
+        label = data["label"]
+        chart_data = ChartData(
+            kind=chart.kind,
+            labels=tuple(plain_text(self.md, label) for label in chart.labels),
+            series=tuple((plain_text(self.md, s.name), s.values) for s in chart.series),
+            title=plain_text(self.md, chart.title) if chart.title else "",
+            units=plain_text(self.md, chart.units) if chart.units else "",
+        )
+        svg = render_svg(chart_data)
+        data.update(src="data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii"),
+                    alt=plain_text(self.md, chart.alt), table=None, table_word=f"{label}: {self.words['chart_data']}")
+        if chart.show_table:
+            header = [Markup()] + [self._inline(s.name, ctx, notes=False) for s in chart.series]
+            rows = [[self._inline(label, ctx, notes=False)] + [Markup(_number(s.values[i])) for s in chart.series]
+                    for i, label in enumerate(chart.labels)]
+            data["table"] = {"header": header, "rows": rows, "align": ["left"] + ["right"] * len(chart.series),
+                             "units": plain_text(self.md, chart.units) if chart.units else ""}
+        return data
+
+
+def _numbered_kind(block: m.Block) -> str:
+    if isinstance(block, m.Table):
+        return "table"
+    if isinstance(block, m.Figure | m.Chart):
+        return "figure"
+    if isinstance(block, m.Box | m.KeyFigures):
+        return "box"
+    return ""
+
+
+def _position(block: m.Block):
+    pos = getattr(block, "pos", None)
+    if pos is not None:
+        return pos
+    text = getattr(block, "title", None) or block.items[0].value  # boxes keep their title's position
+    return text.pos
+
+
+def _free_id(wanted: str, seen: dict[str, m.Text]) -> str:
+    anchor, n = wanted, 1
+    while anchor in seen:
+        n += 1
+        anchor = f"{wanted}-{n}"
+    return anchor
+
+
+def _number(value: float) -> str:
+    """12000.0 -> '12,000'; 3.25 -> '3.25': how a chart's value is written in its table."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"

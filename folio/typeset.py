@@ -24,8 +24,11 @@ from urllib.parse import unquote, urlsplit
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import footnote_fix
 from .errors import BuildError
 from .paths import is_inside
+
+footnote_fix.apply()  # notes on their call's page: see folio/footnote_fix.py
 
 
 class RefusedURL(ValueError):
