@@ -59,7 +59,7 @@ def content_file(folder: Path, name: str, kinds: tuple[str, ...] | None = ("png"
     if kinds is not None:
         kind = image_kind(real)
         if kind not in kinds:
-            found = f"a {kind.upper()} image" if kind else "not an image"
+            found = f"{'an' if kind == 'svg' else 'a'} {kind.upper()} image" if kind else "not an image"
             raise AssetError(f"{name!r} is {found}; expected {', '.join(k.upper() for k in kinds)}",
                              "export the picture as SVG, PNG or JPEG")
     return real
