@@ -9,6 +9,7 @@ helps. Nothing here stops at the first error.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -347,7 +348,10 @@ def _series(r: Reader, item: Node, where: str, label_count: int) -> m.Series | N
     values = []
     for j, value in enumerate(texts):
         try:
-            values.append(float(value.value.replace(",", "").replace("\u2212", "-")))
+            number = float(value.value.replace(",", "").replace("\u2212", "-"))
+            if not math.isfinite(number):
+                raise ValueError(value.value)
+            values.append(number)
         except ValueError:
             r.error(value.pos, f"{where}.values[{j}]", f"{value.value!r} is not a number",
                     hint="write plain numbers such as 5734 or 12.5; the unit goes in 'units:'")

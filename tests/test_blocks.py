@@ -212,6 +212,7 @@ def test_palette_starts_at_the_accent_and_lightens() -> None:
 @pytest.mark.parametrize(("change", "message"), [
     (("values: [64, 70]", "values: [64]"), "1 values for 2 labels"),
     (("values: [64, 70]", "values: [64, lots]"), "'lots' is not a number"),
+    (("values: [64, 70]", "values: [64, nan]"), "'nan' is not a number"),
     (("chart: stacked-bar", "chart: pie"), "expected one of: 'bar', 'stacked-bar', 'line'; found 'pie'"),
     (("        alt: Two stacked bars.\n", ""), "a chart needs 'alt:' text"),
     (("table: true", "table: maybe"), "expected true or false"),
@@ -286,3 +287,8 @@ def test_duplicate_ids_across_block_kinds(tmp_path: Path) -> None:
 def test_the_briefing_example_checks_clean() -> None:
     result = run_cli("--check", "--content", ROOT / "examples" / "briefing")
     assert result.code == 0, result.err
+
+
+def test_a_figure_without_caption_keeps_its_number(tmp_path: Path) -> None:
+    html = html_of(tmp_path, "      - figure: pic.png\n        alt: A pixel.\n")
+    assert '<figcaption><span class="caption-label">Figure 1</span></figcaption>' in html
