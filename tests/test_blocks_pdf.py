@@ -241,3 +241,23 @@ def test_the_briefing_uses_every_block_type(briefing_pdf: Path) -> None:
     for words in ("Households within 30 minutes of safe water", "1,240", "How the survey counts a household",
                   "A well that works is worth more than a pipe", "Figure 1: data"):
         assert words in text.replace("\n", " ")
+
+
+@pytest.mark.parametrize(("anchor", "words"), [
+    ("year-in-numbers", ["The year in three numbers", "1,240", "village wells in use"]),  # key figures
+    ("household-access", ["Table 1. Households within 30 minutes", "All three 61 67 71", "Source: Provincial"]),
+    ("wells-chart", ["Sources of safe water, households (thousands)", "Figure 1. Households by source",
+                     "Figure 1: data (thousand households)"]),  # a chart, its caption and its data table
+    ("cost-chart", ["Price of a cubic metre, riel", "Figure 2. What a cubic metre of water costs"]),
+    ("map", ["Figure 4. The three provinces along the river"]),
+    ("counting", ["Box 2", "How the survey counts a household", "Piped water counts only when it runs daily."]),
+    ("proposals", ["A well that works is worth more than a pipe that is promised.",  # quotation
+                   "A village chief in the East, 2023 survey",
+                   "Repair the wells lost to the floods", "the Centre’s two market towns;",  # numbered, nested
+                   "Every proposal needs", "a budget line"]),  # bullets, nested
+])
+def test_each_block_is_on_the_page_of_its_anchor(briefing_pdf: Path, anchor: str, words: list[str]) -> None:
+    page = destinations(briefing_pdf)[anchor]
+    text = re.sub(r"\s+", " ", page_texts(briefing_pdf)[page].replace("\u00a0", " ").replace("\ufffe", ""))
+    for phrase in words:
+        assert phrase in text, f"{phrase!r} is not on PDF page {page + 1}"
