@@ -59,23 +59,12 @@ class ChapterView:
 
 
 @dataclass
-class ListEntry:
-    """A line of the list of figures or of tables: its label, caption and anchor."""
-
-    id: str
-    label: str  # "Figure 2"
-    caption: Markup
-
-
-@dataclass
 class Document:
     report: m.Report
     words: dict[str, str]
     date_text: str
     chapters: list[ChapterView]
     meta: dict[str, str]
-    figures: list[ListEntry] = field(default_factory=list)  # charts are figures too
-    tables: list[ListEntry] = field(default_factory=list)
 
 
 class Resolver:
@@ -89,8 +78,6 @@ class Resolver:
         # numbered blocks, by identity: id(block) -> (anchor, label); numbered in Python, not by CSS
         # counters, so that captions, lists and cross-references all say the same number
         self.numbers: dict[int, tuple[str, str]] = {}
-        self.figures: list[ListEntry] = []
-        self.tables: list[ListEntry] = []
 
     def resolve(self) -> Document:
         report = self.report
@@ -105,8 +92,7 @@ class Resolver:
             "language": report.language,
             "date": report.date.isoformat(),
         }
-        return Document(report, self.words, format_date(report.date, report.language), chapters, meta,
-                        self.figures, self.tables)
+        return Document(report, self.words, format_date(report.date, report.language), chapters, meta)
 
     # -- ids and labels -------------------------------------------------
 
@@ -241,17 +227,15 @@ class Resolver:
     # -- tables, figures, charts -----------------------------------------
 
     def _caption(self, block: m.Table | m.Figure | m.Chart, ctx: Context) -> dict[str, Any]:
-        """Anchor, label ("Table 2") and caption, and the entry in the list of tables or figures."""
+        """Anchor, label ("Table 2"), caption, and the words of its line in the list of tables or figures."""
         anchor, label = self.numbers[id(block)]
         caption = self._inline(block.caption, ctx, notes=False) if block.caption else None
-        entry_text = caption
-        if entry_text is None and isinstance(block, m.Chart) and block.title:
-            entry_text = self._inline(block.title, ctx, notes=False)
-        entries = self.tables if isinstance(block, m.Table) else self.figures
-        entries.append(ListEntry(anchor, label, entry_text or Markup()))
+        list_caption = caption
+        if list_caption is None and isinstance(block, m.Chart) and block.title:
+            list_caption = self._inline(block.title, ctx, notes=False)
         source = self._inline(block.source, ctx, notes=False) if block.source else None
         return {"id": anchor, "label": label, "caption": caption, "source": source,
-                "source_word": self.words["source"]}
+                "source_word": self.words["source"], "list_caption": list_caption or Markup()}
 
     def _table(self, table: m.Table, ctx: Context) -> dict[str, Any]:
         data = self._caption(table, ctx)
