@@ -243,6 +243,7 @@ class Resolver:
             header=[self._inline(cell, ctx, notes=False) for cell in table.header],
             rows=[[self._inline(cell, ctx, notes=False) for cell in row] for row in table.rows],
             align=list(table.align),
+            short=len(table.rows) <= SHORT_TABLE,
         )
         return data
 
@@ -278,6 +279,9 @@ class Resolver:
             data["table"] = {"header": header, "rows": rows, "align": ["left"] + ["right"] * len(chart.series),
                              "units": plain_text(self.md, chart.units) if chart.units else ""}
         return data
+
+
+SHORT_TABLE = 15  # rows; a table this short is kept on one page rather than split
 
 
 def _numbered_kind(block: m.Block) -> str:
