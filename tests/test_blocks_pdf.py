@@ -261,3 +261,16 @@ def test_each_block_is_on_the_page_of_its_anchor(briefing_pdf: Path, anchor: str
     text = re.sub(r"\s+", " ", page_texts(briefing_pdf)[page].replace("\u00a0", " ").replace("\ufffe", ""))
     for phrase in words:
         assert phrase in text, f"{phrase!r} is not on PDF page {page + 1}"
+
+
+def test_the_footnote_fix_is_in_place_and_leaves_in_column_alone() -> None:
+    from weasyprint.layout import LayoutContext
+
+    from folio import footnote_fix, typeset  # noqa: F401  (typeset applies the fix on import)
+
+    assert footnote_fix.apply()
+    context = LayoutContext.__new__(LayoutContext)
+    context.in_column = False
+    assert context.in_column is False  # read from anywhere but _linebox_layout: the real value
+    context.in_column = True
+    assert context.in_column is True
