@@ -147,7 +147,8 @@ class Resolver:
     # -- structure ------------------------------------------------------
 
     def _chapter(self, chapter: m.Chapter) -> ChapterView:
-        ctx = Context(self.targets, chapter.notes, self.words, self.problems, self._note)
+        ctx = Context(self.targets, chapter.notes, self.words, self.problems,
+                      lambda ident, text: self._note(f"{chapter.id}.{ident}", text))
         number = ""
         if chapter.numbered:
             number = roman(sum(1 for c in self.report.chapters[: self.report.chapters.index(chapter) + 1]
@@ -176,10 +177,13 @@ class Resolver:
                                   hint=f"call it with [^{ident}] where it belongs, or delete it")
         return view
 
-    def _note(self, ident: str, text: m.Text) -> Markup:
+    def _note(self, anchor: str, text: m.Text) -> Markup:
+        """The note, floated to the page foot by CSS; the empty span before it marks its call's page
+        (typeset.py checks that the two land on the same page). Ids are '<chapter>.<note>': unique."""
         ctx = Context(self.targets, {}, self.words, self.problems)
         body = render_inline(self.md, text, ctx, allow_notes=False)
-        return Markup('<span class="footnote" id="note-{}">{}</span>').format(ident, body)
+        return Markup('<span class="footnote-anchor" id="call-{0}"></span>'
+                      '<span class="footnote" id="note-{0}">{1}</span>').format(anchor, body)
 
     def _inline(self, text: m.Text, ctx: Context, notes: bool = True) -> Markup:
         return render_inline(self.md, text, ctx, allow_notes=notes)

@@ -241,7 +241,9 @@ def test_keyfigures_and_box_html(tmp_path: Path) -> None:
     assert '<span class="keyfigure-value">5,734</span> <span class="keyfigure-label">registered CSOs</span>' in html
     assert re.search(r'<aside class="box callout" id="counting">\s*<p class="box-head"><span class="box-label">Box 2'
                      r'</span><span class="box-title">How we count</span></p>\s*<p>A household counts when served.'
-                     r'<span class="footnote" id="note-n1">The note.</span></p>', html)
+                     r'<span class="footnote-anchor" id="call-one.n1"></span>'
+                     r'<span class="footnote" id="note-one.n1">The note.</span></p>',
+                     html)
     assert '<a class="xref" href="#civic">Box 1, page' in html
     assert '<a class="xref" href="#counting">Box 2, page' in html
 
@@ -271,7 +273,8 @@ def test_quote_with_attribution_and_nested_lists(tmp_path: Path) -> None:
 
 def test_footnote_html_and_errors(tmp_path: Path) -> None:
     html = html_of(tmp_path, "      - Text with a note.[^src]\n", notes="  src: The *source*.\n")
-    assert 'a note.<span class="footnote" id="note-src">The <em>source</em>.</span>' in html
+    assert ('a note.<span class="footnote-anchor" id="call-one.src"></span>'
+            '<span class="footnote" id="note-one.src">The <em>source</em>.</span>') in html
     err = errors_of(tmp_path, "      - Text.[^nope]\n      - figure: pic.png\n        alt: x\n"
                               "        caption: See [](#nowhere)\n", notes="  unused: Never called.\n")
     assert "footnote '[^nope]' has no text" in err

@@ -274,3 +274,18 @@ def test_the_footnote_fix_is_in_place_and_leaves_in_column_alone() -> None:
     assert context.in_column is False  # read from anywhere but _linebox_layout: the real value
     context.in_column = True
     assert context.in_column is True
+
+
+def test_a_note_too_long_for_a_page_foot_fails_the_build(tmp_path: Path) -> None:
+    rng = random.Random(2)
+    paragraphs = ["      - " + " ".join(rng.choice(WORDS) for _ in range(120)) for _ in range(4)]
+    paragraphs[2] += " The call.[^long]"
+    note = " ".join(rng.choice(WORDS) for _ in range(900))
+    chapter = ("title: One\nsections:\n  - title: S\n    blocks:\n" + "\n".join(paragraphs)
+               + f"\nnotes:\n  long: {note}\n")
+    write_report(tmp_path / "c", REPORT, {"10-one.yaml": chapter})
+    result = run_cli("--content", tmp_path / "c", "-o", tmp_path / "x.pdf")
+    assert result.code == 1
+    assert "a footnote could not be set at the foot of the page that calls it (note 'long' of chapter 'one')" \
+        in result.err
+    assert not (tmp_path / "x.pdf").exists()
