@@ -1,4 +1,4 @@
-"""Keep every footnote on the page of its call: a targeted fix to WeasyPrint 70.0's layout.
+"""Keep every footnote on the page of its call: a fix to WeasyPrint 70.0's layout, and a check.
 
 When the first lines of a paragraph do not fit at the foot of a page and
 orphans/widows forbid breaking before them, WeasyPrint 70.0 moves the page's
@@ -14,11 +14,17 @@ that cannot fit still move with their call's line (`footnote-policy: line`).
 
 Applied only to the version it was written against; tests/test_blocks_pdf.py
 checks every note of a footnote-dense report against its call's page.
+
+`check_notes` then proves it for every build: a note that still lands away from
+its call (one too long for any page foot is dropped by the engine, silently)
+fails the build, naming the note.
 """
 
 from __future__ import annotations
 
 import sys
+
+from .errors import BuildError
 
 PATCHED_VERSION = "70.0"
 
@@ -42,3 +48,22 @@ def apply() -> bool:
 
     LayoutContext.in_column = property(get, set_)
     return True
+
+
+def check_notes(document) -> None:
+    """Every footnote on the page of its call (resolve.py marks the call with id 'call-<id>').
+
+    The engine cannot split a note across pages: one too tall for a page foot is dropped or
+    moved away from its call without a word. That fails the build here, naming the note.
+    """
+    first_page: dict[str, int] = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            first_page.setdefault(anchor, number)
+    misplaced = [anchor.removeprefix("call-") for anchor, page in first_page.items()
+                 if anchor.startswith("call-") and first_page.get("note-" + anchor.removeprefix("call-")) != page]
+    if misplaced:
+        shown = "; ".join("note '{1}' of chapter '{0}'".format(*m.split(".", 1)) for m in misplaced)
+        raise BuildError(f"a footnote could not be set at the foot of the page that calls it ({shown}): "
+                         "the engine cannot split a note across pages; shorten the note, or move part of it "
+                         "into the text")

@@ -111,27 +111,9 @@ def layout(html: str, base_url: str, roots: tuple[Path, ...], *, pdf_options: di
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
             **(pdf_options or {}))
     _raise_on(log.messages, "laying out the pages")
-    _check_notes(document)
+    footnote_fix.check_notes(document)
     return Laid(document, pdf_options or {})
 
-
-def _check_notes(document: weasyprint.Document) -> None:
-    """Every footnote on the page of its call (resolve.py marks the call with id 'call-<id>').
-
-    The engine cannot split a note across pages: one too tall for a page foot is dropped or
-    moved away from its call without a word. That fails the build here, naming the note.
-    """
-    first_page: dict[str, int] = {}
-    for number, page in enumerate(document.pages):
-        for anchor in page.anchors:
-            first_page.setdefault(anchor, number)
-    misplaced = [anchor.removeprefix("call-") for anchor, page in first_page.items()
-                 if anchor.startswith("call-") and first_page.get("note-" + anchor.removeprefix("call-")) != page]
-    if misplaced:
-        shown = "; ".join("note '{1}' of chapter '{0}'".format(*m.split(".", 1)) for m in misplaced)
-        raise BuildError(f"a footnote could not be set at the foot of the page that calls it ({shown}): "
-                         "the engine cannot split a note across pages; shorten the note, or move part of it "
-                         "into the text")
 
 
 def pdf_bytes(laid: Laid, finisher=None) -> bytes:
