@@ -115,7 +115,6 @@ def layout(html: str, base_url: str, roots: tuple[Path, ...], *, pdf_options: di
     return Laid(document, pdf_options or {})
 
 
-
 def pdf_bytes(laid: Laid, finisher=None) -> bytes:
     with engine_messages() as log:
         data = laid.document.write_pdf(finisher=finisher, **laid.options)
