@@ -14,7 +14,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import model as m
-from .errors import Problems
+from .errors import Position, Problems
 from .markup import Context, Target, make_parser, plain_text, render_inline
 from .words import format_date, words_for
 
@@ -298,7 +298,7 @@ def _numbered_kind(block: m.Block) -> str:
     return ""
 
 
-def _position(block: m.Block):
+def _position(block: m.Block) -> Position:
     pos = getattr(block, "pos", None)
     if pos is not None:
         return pos
