@@ -165,7 +165,7 @@ def _link(href: str, inner: str, text: Text, ctx: Context) -> str:
             inner = html.escape(target.label)
         page = html.escape(ctx.words["page"])
         return (f'<a class="xref" href="#{html.escape(ident)}">{inner}, '
-                f'{page}\u00a0<span class="xref-page" data-target="{html.escape(ident)}"></span></a>')
+                f'{page}\u00a0<span class="xref-page" data-target="#{html.escape(ident)}"></span></a>')
     if not href.startswith(ALLOWED_SCHEMES):
         shown = href if len(href) < 60 else href[:57] + "..."
         ctx.problems.add(locate(text.pos, f"({href}", skip=1), f"link to {shown!r} is not allowed", where=text.where,

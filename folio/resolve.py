@@ -82,6 +82,9 @@ class Resolver:
         self.words = words_for(report.language)
         self.targets: dict[str, Target] = {}
         self.note_number = 0
+        # numbered blocks, by identity: id(block) -> (anchor, label); numbered in Python, not by CSS
+        # counters, so that captions, lists and cross-references all say the same number
+        self.numbers: dict[int, tuple[str, str]] = {}
 
     def resolve(self) -> Document:
         report = self.report
@@ -112,6 +115,7 @@ class Resolver:
 
     def _collect_targets(self) -> None:
         seen: dict[str, Position] = {}
+        self._numbered: list[m.Block] = []
         number = 0
         for chapter in self.report.chapters:
             if chapter.numbered:
@@ -120,16 +124,38 @@ class Resolver:
                      else chapter.title.value)
             self._add_target(chapter.id, Target(label, "chapter"), _id_pos(chapter.id, chapter.pos, chapter.title),
                              seen, "id")
+            self._number_blocks(chapter.blocks, seen)
             for i, section in enumerate(chapter.sections, 1):
                 prefix = f"{roman(number)}." if chapter.numbered else ""
                 self._add_target(section.id, Target(f"{self.words['section']} {prefix}{i}", "section"),
                                  _id_pos(section.id, section.pos, section.title), seen, f"sections[{i - 1}].id")
+                self._number_blocks(section.blocks, seen)
+        # anchors for numbered blocks without an author's id, clear of every id the author gave
+        counts = {"figure": 0, "table": 0, "box": 0}
+        for block in self._numbered:
+            kind = _numbered_kind(block)
+            counts[kind] += 1
+            anchor = block.id or _free_id(f"{kind}-{counts[kind]}", seen)
+            if not block.id:
+                seen[anchor] = _position(block)
+            self.numbers[id(block)] = (anchor, f"{self.words[kind]} {counts[kind]}")
+
+    def _number_blocks(self, blocks: tuple[m.Block, ...], seen: dict[str, Position]) -> None:
+        """Tables, figures (charts among them) and boxes, in reading order; ids become targets."""
+        for block in blocks:
+            kind = _numbered_kind(block)
+            if not kind:
+                continue
+            self._numbered.append(block)
+            count = sum(1 for b in self._numbered if _numbered_kind(b) == kind)
+            if block.id:
+                self._add_target(block.id, Target(f"{self.words[kind]} {count}", kind), _position(block), seen)
 
     def _add_target(self, ident: str, target: Target, where: Position, seen: dict[str, Position],
                     field: str = "") -> None:
         if ident in seen:
-            self.problems.add(where, f"id '{ident}' is used twice", where=field,
-                              also=(seen[ident],), hint="give each chapter and section an id of its own")
+            self.problems.add(where, f"id '{ident}' is used twice", where=field, also=(seen[ident],),
+                              hint="give each chapter, section, table, figure and box an id of its own")
             return
         seen[ident] = where
         self.targets[ident] = target
@@ -137,7 +163,8 @@ class Resolver:
     # -- structure ------------------------------------------------------
 
     def _chapter(self, chapter: m.Chapter) -> ChapterView:
-        ctx = Context(self.targets, chapter.notes, self.words, self.problems, self._note)
+        ctx = Context(self.targets, chapter.notes, self.words, self.problems,
+                      lambda ident, text: self._note(f"{chapter.id}.{ident}", text))
         number = ""
         if chapter.numbered:
             number = roman(sum(1 for c in self.report.chapters[: self.report.chapters.index(chapter) + 1]
@@ -166,10 +193,13 @@ class Resolver:
                                   hint=f"call it with [^{ident}] where it belongs, or delete it")
         return view
 
-    def _note(self, ident: str, text: m.Text) -> Markup:
+    def _note(self, anchor: str, text: m.Text) -> Markup:
+        """The note, floated to the page foot by CSS; the empty span before it marks its call's page
+        (typeset.py checks that the two land on the same page). Ids are '<chapter>.<note>': unique."""
         ctx = Context(self.targets, {}, self.words, self.problems)
         body = render_inline(self.md, text, ctx, allow_notes=False)
-        return Markup('<span class="footnote" id="note-{}">{}</span>').format(ident, body)
+        return Markup('<span class="footnote-anchor" id="call-{0}"></span>'
+                      '<span class="footnote" id="note-{0}">{1}</span>').format(anchor, body)
 
     def _inline(self, text: m.Text, ctx: Context, notes: bool = True) -> Markup:
         return render_inline(self.md, text, ctx, allow_notes=notes)
@@ -195,4 +225,111 @@ class Resolver:
                       "children": [self._inline(c, ctx) for c in item.children]}
                      for item in block.items]
             return BlockView("list", data={"ordered": block.ordered, "items": items})
+        if isinstance(block, m.Table):
+            return BlockView("table", data=self._table(block, ctx))
+        if isinstance(block, m.Figure):
+            return BlockView("figure", data=self._figure(block, ctx))
+        if isinstance(block, m.Chart):
+            return BlockView("chart", data=self._chart(block, ctx))
+        if isinstance(block, m.KeyFigures):
+            anchor, label = self.numbers[id(block)]
+            items = [{"value": self._inline(k.value, ctx, notes=False), "label": self._inline(k.label, ctx)}
+                     for k in block.items]
+            title = self._inline(block.title, ctx, notes=False) if block.title else None
+            return BlockView("keyfigures", data={"id": anchor, "label": label, "title": title, "items": items})
+        if isinstance(block, m.Box):
+            anchor, label = self.numbers[id(block)]
+            return BlockView("box", data={"id": anchor, "label": label,
+                                          "title": self._inline(block.title, ctx, notes=False),
+                                          "blocks": self._blocks(block.blocks, ctx)})
         raise TypeError(f"no view for {type(block).__name__}")  # a new block type needs a view here
+
+    # -- tables, figures, charts -----------------------------------------
+
+    def _caption(self, block: m.Table | m.Figure | m.Chart, ctx: Context) -> dict[str, Any]:
+        """Anchor, label ("Table 2"), caption, and the words of its line in the list of tables or figures."""
+        anchor, label = self.numbers[id(block)]
+        caption = self._inline(block.caption, ctx, notes=False) if block.caption else None
+        list_caption = caption
+        if list_caption is None and isinstance(block, m.Chart) and block.title:
+            list_caption = self._inline(block.title, ctx, notes=False)
+        source = self._inline(block.source, ctx, notes=False) if block.source else None
+        return {"id": anchor, "label": label, "caption": caption, "source": source,
+                "source_word": self.words["source"], "list_caption": list_caption or Markup()}
+
+    def _table(self, table: m.Table, ctx: Context) -> dict[str, Any]:
+        data = self._caption(table, ctx)
+        data.update(
+            header=[self._inline(cell, ctx, notes=False) for cell in table.header],
+            rows=[[self._inline(cell, ctx, notes=False) for cell in row] for row in table.rows],
+            align=list(table.align),
+            short=len(table.rows) <= SHORT_TABLE,
+        )
+        return data
+
+    def _figure(self, figure: m.Figure, ctx: Context) -> dict[str, Any]:
+        from .assets import content_file
+
+        data = self._caption(figure, ctx)
+        path = content_file(self.report.folder if figure.pos is None else figure.pos.path.parent, figure.image)
+        data.update(src=path.as_uri(), alt=plain_text(self.md, figure.alt), width=figure.width)
+        return data
+
+    def _chart(self, chart: m.Chart, ctx: Context) -> dict[str, Any]:
+        import base64
+
+        from .charts import ChartData, render_svg
+
+        data = self._caption(chart, ctx)
+        label = data["label"]
+        chart_data = ChartData(
+            kind=chart.kind,
+            labels=tuple(plain_text(self.md, label) for label in chart.labels),
+            series=tuple((plain_text(self.md, s.name), s.values) for s in chart.series),
+            title=plain_text(self.md, chart.title) if chart.title else "",
+            units=plain_text(self.md, chart.units) if chart.units else "",
+        )
+        svg = render_svg(chart_data)
+        data.update(src="data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii"),
+                    alt=plain_text(self.md, chart.alt), table=None, table_word=f"{label}: {self.words['chart_data']}")
+        if chart.show_table:
+            header = [Markup()] + [self._inline(s.name, ctx, notes=False) for s in chart.series]
+            rows = [[self._inline(label, ctx, notes=False)] + [Markup(_number(s.values[i])) for s in chart.series]
+                    for i, label in enumerate(chart.labels)]
+            data["table"] = {"header": header, "rows": rows, "align": ["left"] + ["right"] * len(chart.series),
+                             "units": plain_text(self.md, chart.units) if chart.units else ""}
+        return data
+
+
+SHORT_TABLE = 15  # rows; a table this short is kept on one page rather than split
+
+
+def _numbered_kind(block: m.Block) -> str:
+    if isinstance(block, m.Table):
+        return "table"
+    if isinstance(block, m.Figure | m.Chart):
+        return "figure"
+    if isinstance(block, m.Box | m.KeyFigures):
+        return "box"
+    return ""
+
+
+def _position(block: m.Block) -> Position:
+    pos = getattr(block, "pos", None)
+    if pos is not None:
+        return pos
+    text = getattr(block, "title", None) or block.items[0].value  # boxes keep their title's position
+    return text.pos
+
+
+def _free_id(wanted: str, seen: dict[str, m.Text]) -> str:
+    anchor, n = wanted, 1
+    while anchor in seen:
+        n += 1
+        anchor = f"{wanted}-{n}"
+    return anchor
+
+
+def _number(value: float) -> str:
+    """12000.0 -> '12,000'; 3.25 -> '3.25': how a chart's value is written in its table."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"

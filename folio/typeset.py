@@ -34,9 +34,13 @@ mimetypes.knownfiles = []
 import weasyprint  # noqa: E402  (after the line above)
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
+from . import footnote_fix  # noqa: E402
+
 _MIME = {".css": "text/css", ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff",
          ".woff2": "font/woff2", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
          ".gif": "image/gif", ".webp": "image/webp", ".svg": "image/svg+xml"}
+
+footnote_fix.apply()  # notes on their call's page: see folio/footnote_fix.py
 
 
 class RefusedURL(ValueError):
@@ -187,6 +191,7 @@ def layout(html: str, base_url: str, roots: tuple[Path, ...], *, pdf_options: di
     hidden = [f"{url}: refused: {why}" for url, why in fetcher.refused
               if not any(url in message for message in log.messages)]
     _raise_on(log.messages + hidden, "laying out the pages")
+    footnote_fix.check_notes(document)
     return Laid(document, pdf_options or {})
 
 

@@ -9,6 +9,7 @@ helps. Nothing here stops at the first error.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -198,6 +199,8 @@ def read_block(r: Reader, node: Node, where: str) -> m.Block | None:
         return None
     assert isinstance(node, Mapping)
     kinds = [k for k in node.entries if k in BLOCK_READERS]
+    if "chart" in kinds and "table" in kinds:  # `table: true` is a chart's option, not a second type
+        kinds.remove("table")
     if len(kinds) != 1:
         first_key, _ = next(iter(node.entries.values()), (None, None))
         if not kinds:
@@ -261,11 +264,195 @@ def _list_item(r: Reader, node: Node, where: str) -> m.ListItem | None:
     return m.ListItem(text, children) if text else None
 
 
+def _table(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
+    """`table: caption`, `columns: [...]`, `rows: [[...], ...]`, optional `align`, `source`, `id`."""
+    if r.mapping(node, where, ("table", "columns", "rows"), ("align", "source", "id")) is None:
+        return None
+    caption = r.text(node, "table", where, required=True)
+    header = tuple(r.text_list(node, "columns", where))
+    rows: list[tuple[m.Text, ...]] = []
+    for i, row_node in enumerate(r.sequence(node, "rows", where, required=True)):
+        row_where = f"{where}.rows[{i}]"
+        if not isinstance(row_node, Sequence):
+            r.error(row_node.pos, row_where, f"expected a row as a list of cells, found {kind_name(row_node)}",
+                    hint="write a row as [cell, cell, ...], one cell per column")
+            continue
+        cells = []
+        for j, cell in enumerate(row_node.items):
+            text = r.text_node(cell, f"{row_where}[{j}]", required=False)
+            cells.append(text if text is not None else m.Text("", cell.pos))
+        if header and len(cells) != len(header):
+            r.error(row_node.pos, row_where, f"the row has {len(cells)} cells; the table has {len(header)} columns",
+                    hint="give every row one cell per column; an empty cell is written \"\"")
+            continue
+        rows.append(tuple(cells))
+    align = tuple(t.value for t in r.text_list(node, "align", where))
+    align_node = node.entries.get("align")
+    if align_node is not None:
+        for t in r.text_list(node, "align", where):
+            if t.value not in ALIGNMENTS:
+                r.error(t.pos, f"{where}.align", f"expected one of: left, right, center; found {t.value!r}",
+                        hint=did_you_mean(t.value, ALIGNMENTS))
+        if header and len(align) != len(header):
+            r.error(align_node[1].pos, f"{where}.align",
+                    f"{len(align)} alignments for {len(header)} columns", hint="give one per column, or none")
+    if caption is None or not header:
+        return None
+    if not align or len(align) != len(header) or any(a not in ALIGNMENTS for a in align):
+        align = tuple("right" if _numeric_column(rows, i) else "left" for i in range(len(header)))
+    return m.Table(caption, header, tuple(rows), align, r.text(node, "source", where),
+                   r.identifier(node, "id", where), node.pos)
+
+
+ALIGNMENTS = ("left", "right", "center")
+_NUMBER = re.compile(r"^[-+−]?[$€£]?\s?[\d.,   ]*\d[\d.,]*\s?(%|‰)?$")
+
+
+def _numeric_column(rows: list[tuple[m.Text, ...]], index: int) -> bool:
+    """A column whose filled cells are all numbers ("5,734", "65%", "-3.5") is set right-aligned."""
+    cells = [row[index].value for row in rows if row[index].value not in ("", "-", "–", "—")]
+    return bool(cells) and all(_NUMBER.match(c) for c in cells)
+
+
+WIDTH = re.compile(r"^(\d{1,3})%$|^(\d{1,3}(\.\d+)?)mm$")
+
+
+def _width(r: Reader, node: Mapping, where: str) -> str:
+    text = r.text(node, "width", where)
+    if text is None:
+        return "100%"
+    match = WIDTH.match(text.value)
+    if not match or (match.group(1) and not 10 <= int(match.group(1)) <= 100):
+        r.error(text.pos, f"{where}.width", f"{text.value!r} is not a width",
+                hint="write a share of the text width, 10% to 100% (e.g. 60%), or a size in mm (e.g. 80mm)")
+        return "100%"
+    return text.value
+
+
+def _alt(r: Reader, node: Mapping, where: str, what: str) -> m.Text | None:
+    alt = r.text(node, "alt", where, required=True)
+    if alt is None and "alt" not in node.entries:
+        r.error(node.pos, where, f"{what} needs 'alt:' text",
+                hint="describe in a sentence what a reader who cannot see it should know")
+    return alt
+
+
+def _figure(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
+    """`figure: images/file.svg` with required `alt`, optional `caption`, `width`, `source`, `id`."""
+    from .assets import AssetError, content_file
+
+    if r.mapping(node, where, ("figure",), ("alt", "caption", "width", "source", "id")) is None:
+        return None
+    image = r.text(node, "figure", where, required=True)
+    alt = _alt(r, node, where, "a figure")
+    width = _width(r, node, where)
+    if image is not None:
+        try:
+            content_file(image.pos.path.parent, image.value)
+        except AssetError as exc:
+            r.error(node.entries["figure"][1].end_pos if isinstance(node.entries["figure"][1], Scalar)
+                    else image.pos, f"{where}.figure", exc.message, hint=exc.hint)
+            image = None
+    if image is None or alt is None:
+        return None
+    return m.Figure(image.value, alt, r.text(node, "caption", where), width, r.text(node, "source", where),
+                    r.identifier(node, "id", where), node.pos)
+
+
+CHART_KINDS = ("bar", "stacked-bar", "line")
+
+
+def _chart(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
+    """`chart: bar` with `labels`, `series` (name and values), required `alt`, and options."""
+    if r.mapping(node, where, ("chart", "labels", "series"),
+                 ("alt", "title", "units", "caption", "source", "table", "id")) is None:
+        return None
+    kind = r.choice(node, "chart", where, CHART_KINDS, "")
+    labels = tuple(r.text_list(node, "labels", where))
+    series = []
+    series_nodes = r.sequence(node, "series", where, required=True)
+    for i, item in enumerate(series_nodes):
+        one = _series(r, item, f"{where}.series[{i}]", len(labels))
+        if one is not None:
+            series.append(one)
+    alt = _alt(r, node, where, "a chart")
+    if not kind or not labels or not series or alt is None or len(series) != len(series_nodes):
+        return None
+    return m.Chart(kind, labels, tuple(series), alt, r.text(node, "caption", where), r.text(node, "title", where),
+                   r.text(node, "units", where), r.text(node, "source", where),
+                   r.boolean(node, "table", where, False), r.identifier(node, "id", where), node.pos)
+
+
+def _series(r: Reader, item: Node, where: str, label_count: int) -> m.Series | None:
+    if r.mapping(item, where, ("name", "values"), (), "(a series: name, values)") is None:
+        return None
+    assert isinstance(item, Mapping)
+    name = r.text(item, "name", where, required=True)
+    texts = r.text_list(item, "values", where)
+    values = []
+    for j, value in enumerate(texts):
+        try:
+            number = float(value.value.replace(",", "").replace("\u2212", "-"))
+            if not math.isfinite(number):
+                raise ValueError(value.value)
+            values.append(number)
+        except ValueError:
+            r.error(value.pos, f"{where}.values[{j}]", f"{value.value!r} is not a number",
+                    hint="write plain numbers such as 5734 or 12.5; the unit goes in 'units:'")
+    if name is None or len(values) != len(texts) or not values:
+        return None
+    if len(values) != label_count:
+        r.error(item.entries["values"][1].pos, f"{where}.values", f"{len(values)} values for {label_count} labels",
+                hint="give one value per label, in the order of 'labels:'")
+        return None
+    return m.Series(name, tuple(values))
+
+
+def _keyfigures(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
+    """`keyfigures: [{value: "5,734", label: registered CSOs}, ...]`, optional `title`, `id`."""
+    if r.mapping(node, where, ("keyfigures",), ("title", "id")) is None:
+        return None
+    items = []
+    for i, item in enumerate(r.sequence(node, "keyfigures", where, required=True)):
+        item_where = f"{where}.keyfigures[{i}]"
+        if r.mapping(item, item_where, ("value", "label"), (), "(a key figure: value, label)") is None:
+            continue
+        assert isinstance(item, Mapping)
+        value = r.text(item, "value", item_where, required=True)
+        label = r.text(item, "label", item_where, required=True)
+        if value is not None and label is not None:
+            items.append(m.KeyFigure(value, label))
+    if not items:
+        return None
+    return m.KeyFigures(tuple(items), r.text(node, "title", where), r.identifier(node, "id", where))
+
+
+def _box(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
+    """`box: title` with `blocks:` (paragraphs, lists, quotes) and an optional `id`."""
+    if r.mapping(node, where, ("box", "blocks"), ("id",)) is None:
+        return None
+    title = r.text(node, "box", where, required=True)
+    blocks = read_blocks(r, r.sequence(node, "blocks", where, required=True), f"{where}.blocks")
+    for i, block in enumerate(blocks):
+        if isinstance(block, m.Box | m.KeyFigures | m.Table | m.Figure | m.Chart):
+            r.error(node.pos, f"{where}.blocks[{i}]", "a box holds text: paragraphs, sub-headings, quotes, lists",
+                    hint="put tables, figures, charts and other boxes beside the box, not in it")
+            return None
+    if title is None or not blocks:
+        return None
+    return m.Box(title, blocks, r.identifier(node, "id", where))
+
+
 BLOCK_READERS: dict[str, BlockReader] = {
     "subheading": _subheading,
     "quote": _quote,
     "list": _list(False),
     "numbered": _list(True),
+    "table": _table,
+    "figure": _figure,
+    "chart": _chart,
+    "keyfigures": _keyfigures,
+    "box": _box,
 }
 
 

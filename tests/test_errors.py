@@ -475,7 +475,7 @@ def test_two_sections_with_the_same_id(tmp_path, monkeypatch) -> None:
           7 |     id: press
             |     ^^^^^^^^^
           note: first at content/10-one.yaml:4:5
-          hint: give each chapter and section an id of its own
+          hint: give each chapter, section, table, figure and box an id of its own
         1 error; {CHECKED}
         """)
 

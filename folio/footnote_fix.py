@@ -1,0 +1,69 @@
+"""Keep every footnote on the page of its call: a fix to WeasyPrint 70.0's layout, and a check.
+
+When the first lines of a paragraph do not fit at the foot of a page and
+orphans/widows forbid breaking before them, WeasyPrint 70.0 moves the page's
+last footnote to the next page to make room (`_linebox_layout`, the
+"report footnotes" branch), even though that note's call stays on this page.
+No stylesheet avoids it (orphans and widows of 1 still take that branch for a
+paragraph's first line): in trials one report in two had a note a page late.
+The branch is skipped when `context.in_column` is true, and `_linebox_layout`
+reads `in_column` nowhere else; so, for reads made by that function only,
+`in_column` answers true and the paragraph is broken by the ordinary
+orphans/widows rules instead. Everything else sees the real value. The notes
+that cannot fit still move with their call's line (`footnote-policy: line`).
+
+Applied only to the version it was written against; tests/test_blocks_pdf.py
+checks every note of a footnote-dense report against its call's page.
+
+`check_notes` then proves it for every build: a note that still lands away from
+its call (one too long for any page foot is dropped by the engine, silently)
+fails the build, naming the note.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .errors import BuildError
+
+PATCHED_VERSION = "70.0"
+
+
+def apply() -> bool:
+    """Install the fix once; False when this WeasyPrint is not the version it fits."""
+    import weasyprint
+    from weasyprint.layout import LayoutContext, block
+
+    if weasyprint.__version__ != PATCHED_VERSION or isinstance(LayoutContext.__dict__.get("in_column"), property):
+        return isinstance(LayoutContext.__dict__.get("in_column"), property)
+    code = block._linebox_layout.__code__
+
+    def get(self: LayoutContext) -> bool:
+        if sys._getframe(1).f_code is code:
+            return True
+        return self.__dict__.get("_in_column", False)
+
+    def set_(self: LayoutContext, value: bool) -> None:
+        self.__dict__["_in_column"] = value
+
+    LayoutContext.in_column = property(get, set_)
+    return True
+
+
+def check_notes(document) -> None:
+    """Every footnote on the page of its call (resolve.py marks the call with id 'call-<id>').
+
+    The engine cannot split a note across pages: one too tall for a page foot is dropped or
+    moved away from its call without a word. That fails the build here, naming the note.
+    """
+    first_page: dict[str, int] = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            first_page.setdefault(anchor, number)
+    misplaced = [anchor.removeprefix("call-") for anchor, page in first_page.items()
+                 if anchor.startswith("call-") and first_page.get("note-" + anchor.removeprefix("call-")) != page]
+    if misplaced:
+        shown = "; ".join("note '{1}' of chapter '{0}'".format(*m.split(".", 1)) for m in misplaced)
+        raise BuildError(f"a footnote could not be set at the foot of the page that calls it ({shown}): "
+                         "the engine cannot split a note across pages; shorten the note, or move part of it "
+                         "into the text")
