@@ -52,21 +52,3 @@ def project_file(name: str, base: Path, roots: tuple[Path, ...]) -> Path:
     if not real.is_file():
         raise Refused("no such file" if not real.exists() else "not a file")
     return real
-
-
-# The first bytes of the image formats the engine can draw.
-_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
-
-
-def image_problem(path: Path) -> str:
-    """Why the file cannot be used as an image, or "" when it can (PNG, JPEG, GIF, WebP, SVG)."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
-    except OSError as exc:
-        return exc.strerror or "cannot be read"
-    if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
-        return ""
-    if path.suffix.lower() == ".svg" and b"<svg" in head.lower():
-        return ""
-    return "not an image (PNG, JPEG, GIF, WebP or SVG)"

@@ -17,7 +17,6 @@ from pathlib import Path
 from . import model as m
 from . import words
 from .errors import Position, Problems, did_you_mean
-from .paths import Refused, image_problem, project_file
 from .source import Mapping, Node, Scalar, Sequence, kind_name, load_file
 
 ID = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -150,28 +149,6 @@ def _span(node: Node) -> Position:
 
 def _join(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
-
-
-def image_path(r: Reader, text: m.Text, where: str, folder: Path, roots: tuple[Path, ...]) -> str:
-    """A figure's image as written, if it names an image file inside the project; "" after an error.
-
-    The rule is the fetcher's own (paths.project_file), so --check finds what the build would refuse.
-    """
-    try:
-        real = project_file(text.value, folder, roots)
-    except Refused as exc:
-        hint = "name the image relative to the content folder, e.g. images/map.png"
-        if str(exc) == "no such file":
-            near = [str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
-            hint = did_you_mean(text.value, near) or hint
-        r.error(text.pos, where, f"image {text.value!r}: {exc}", hint=hint)
-        return ""
-    problem = image_problem(real)
-    if problem:
-        r.error(text.pos, where, f"image {text.value!r}: {problem}",
-                hint="export it as PNG (or JPEG for photographs, SVG for drawings)")
-        return ""
-    return text.value
 
 
 # ---------------------------------------------------------------- blocks

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from folio.paths import Refused, image_problem, project_file
+from folio.paths import Refused, project_file
 
 from .conftest import ROOT, run_cli, write_report
 from .pdftools import page_texts
@@ -61,11 +61,6 @@ def test_project_file_serves_files_inside(project: Path) -> None:
     assert project_file("images/dot.png", project, (project,)) == project / "images" / "dot.png"
     assert project_file("images/in.png", project, (project,)) == project / "images" / "dot.png"
     assert project_file((project / "notes.txt").as_uri(), project, (project,)) == project / "notes.txt"
-
-
-def test_image_problem(project: Path) -> None:
-    assert image_problem(project / "images" / "dot.png") == ""
-    assert image_problem(project / "notes.txt") == "not an image (PNG, JPEG, GIF, WebP or SVG)"
 
 
 # ---------------------------------------------------------------- the fetcher, through WeasyPrint
@@ -421,37 +416,6 @@ def test_hostile_suite_opens_nothing_outside_and_connects_nowhere(tmp_path: Path
 
 
 # ---------------------------------------------------------------- image paths in content
-
-
-@pytest.mark.parametrize(("name", "message", "hint"), [
-    ("images/dot.png", "", ""),
-    ("images/dott.png", "image 'images/dott.png': no such file", "did you mean 'images/dot.png'?"),
-    ("../secret.txt", "image '../secret.txt': it is outside the project",
-     "name the image relative to the content folder, e.g. images/map.png"),
-    ("images/out.png", "image 'images/out.png': a symbolic link pointing outside the project",
-     "name the image relative to the content folder, e.g. images/map.png"),
-    ("file:///etc/passwd", "image 'file:///etc/passwd': it is outside the project",
-     "name the image relative to the content folder, e.g. images/map.png"),
-    ("http://example.org/map.png",
-     "image 'http://example.org/map.png': http addresses are not fetched; only files inside the project can be used",
-     "name the image relative to the content folder, e.g. images/map.png"),
-    ("/etc/passwd", "image '/etc/passwd': an absolute path; name the file relative to the folder it is used from",
-     "name the image relative to the content folder, e.g. images/map.png"),
-    ("notes.txt", "image 'notes.txt': not an image (PNG, JPEG, GIF, WebP or SVG)",
-     "export it as PNG (or JPEG for photographs, SVG for drawings)"),
-])
-def test_image_paths_in_content(project: Path, name: str, message: str, hint: str) -> None:
-    """What a figure's `image:` gets, checked by --check with the fetcher's own rule."""
-    from folio.errors import Position, Problems
-    from folio.model import Text
-    from folio.validate import Reader, image_path
-
-    problems = Problems()
-    text = Text(name, Position(project / "10-one.yaml", 7, 14))
-    result = image_path(Reader(problems), text, "sections[0].blocks[2].image", project, (project,))
-    assert result == ("" if message else name)
-    assert [(p.message, p.hint, p.where) for p in problems.items] == (
-        [(message, hint, "sections[0].blocks[2].image")] if message else [])
 
 
 def test_a_character_no_font_has_fails_the_build_where_it_is_written(tmp_path: Path, monkeypatch) -> None:
