@@ -15,8 +15,8 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from . import model
-from .errors import Problems
+from . import model, preflight
+from .errors import ContentError, Problems
 from .paths import PROJECT_ROOT, STYLES_DIR
 from .render import STYLESHEETS, BuildInfo, build_timestamp, environment, page_css, render_html
 from .resolve import Document, Resolver
@@ -81,6 +81,7 @@ class Result:
     pages: int
     seconds: float
     timings: Timings
+    preflight: preflight.PreflightReport | None = None
 
 
 def roots_for(report: model.Report) -> tuple[Path, ...]:
@@ -93,6 +94,8 @@ class BuildOptions:
 
     output: Path | None = None  # default: build/<slug>.pdf
     html_out: Path | None = None  # also write the HTML that was typeset
+    mend: bool = True  # preflight mends the defects it finds (False: the engine's pages, untouched)
+    strict: bool = False  # a defect preflight cannot mend fails the build
 
 
 def build(content: Path, options: BuildOptions | None = None) -> Result:
@@ -110,13 +113,31 @@ def build(content: Path, options: BuildOptions | None = None) -> Result:
     check_target(target)
     if options.html_out is not None:
         write_atomic(options.html_out, prepared.html.encode("utf-8"))
-    with Stopwatch(timings, "layout"):
-        laid = typeset.layout(prepared.html, PROJECT_ROOT.as_uri() + "/", roots_for(prepared.report))
+    laid, checked = _layout_and_preflight(prepared, options, timings)
+    if options.strict and checked.remaining:
+        raise ContentError(checked.problems("error"))
+    if options.html_out is not None and checked.html != prepared.html:
+        write_atomic(options.html_out, checked.html.encode("utf-8"))  # the HTML with its mends
     with Stopwatch(timings, "pdf"):
         data = typeset.pdf_bytes(laid)
     with Stopwatch(timings, "write"):
         write_atomic(target, data)
-    return Result(target, len(laid.document.pages), time.perf_counter() - started, timings)
+    return Result(target, len(laid.document.pages), time.perf_counter() - started, timings, checked)
+
+
+def _layout_and_preflight(prepared: Prepared, options: BuildOptions, timings: Timings):
+    """Lay out, then let preflight inspect, mend and lay out again; the time it adds is its own."""
+    from . import typeset
+
+    base, roots = PROJECT_ROOT.as_uri() + "/", roots_for(prepared.report)
+    started = time.perf_counter()
+    laid, checked = preflight.run(lambda html: typeset.layout(html, base, roots),
+                                  lambda mends: preflight.apply_mends(prepared.html, mends),
+                                  preflight.Options(mend=options.mend), prepared.doc.sources)
+    spent = checked.inspect_seconds + checked.layout_seconds
+    timings.add("layout", time.perf_counter() - started - spent)
+    timings.add("preflight", spent)
+    return laid, checked
 
 
 def default_output(report: model.Report) -> Path:

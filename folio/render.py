@@ -21,7 +21,7 @@ from .paths import TEMPLATES_DIR
 from .resolve import Document
 
 STYLESHEETS = ("styles/fonts.css", "styles/tokens.css", "styles/page.css", "styles/typography.css",
-               "styles/components.css")
+               "styles/components.css", "styles/preflight.css")
 PAPER = {"A4": "A4", "Letter": "letter"}
 
 

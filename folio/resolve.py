@@ -14,7 +14,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import model as m
-from .errors import Problems
+from .errors import Position, Problems
 from .markup import Context, Target, make_parser, plain_text, render_inline
 from .words import format_date, words_for
 
@@ -36,6 +36,7 @@ class BlockView:
     kind: str  # paragraph, subheading, quote, list, table, figure, chart, keyfigures, box
     html: Markup = field(default_factory=Markup)
     data: dict[str, Any] = field(default_factory=dict)
+    src: str = ""  # data-src key: the content file and line, for preflight to point back at
 
 
 @dataclass
@@ -46,6 +47,7 @@ class SectionView:
     title: Markup
     title_text: str
     blocks: list[BlockView]
+    src: str = ""
 
 
 @dataclass
@@ -56,6 +58,7 @@ class ChapterView:
     title_text: str
     blocks: list[BlockView]
     sections: list[SectionView]
+    src: str = ""
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Document:
     date_text: str
     chapters: list[ChapterView]
     meta: dict[str, str]
+    sources: dict[str, Position] = field(default_factory=dict)  # data-src key -> where it came from
 
 
 class Resolver:
@@ -75,6 +79,7 @@ class Resolver:
         self.words = words_for(report.language)
         self.targets: dict[str, Target] = {}
         self.note_number = 0
+        self.sources: dict[str, Position] = {}
 
     def resolve(self) -> Document:
         report = self.report
@@ -89,7 +94,20 @@ class Resolver:
             "language": report.language,
             "date": report.date.isoformat(),
         }
-        return Document(report, self.words, format_date(report.date, report.language), chapters, meta)
+        return Document(report, self.words, format_date(report.date, report.language), chapters, meta,
+                        self.sources)
+
+    def _src(self, pos: Position | None) -> str:
+        """A stable key for a block's element: 'file:line', made unique with the column."""
+        if pos is None:
+            return ""
+        key = f"{pos.path.name}:{pos.line}"
+        if key in self.sources:
+            key = f"{key}:{pos.column}"
+        while key in self.sources:
+            key += "+"
+        self.sources[key] = pos
+        return key
 
     # -- ids and labels -------------------------------------------------
 
@@ -133,6 +151,7 @@ class Resolver:
                 title=self._inline(section.title, ctx, notes=False),
                 title_text=plain_text(self.md, section.title),
                 blocks=self._blocks(section.blocks, ctx),
+                src=self._src(section.title.pos),
             ))
         view = ChapterView(
             id=chapter.id,
@@ -141,6 +160,7 @@ class Resolver:
             title_text=plain_text(self.md, chapter.title),
             blocks=self._blocks(chapter.blocks, ctx),
             sections=sections,
+            src=self._src(chapter.title.pos),
         )
         for ident, text in chapter.notes.items():
             if ident not in ctx.called:
@@ -161,6 +181,7 @@ class Resolver:
         for block in blocks:
             view = self._block(block, ctx)
             if view is not None:
+                view.src = self._src(_block_pos(block))
                 out.append(view)
         return out
 
@@ -178,3 +199,19 @@ class Resolver:
                      for item in block.items]
             return BlockView("list", data={"ordered": block.ordered, "items": items})
         raise TypeError(f"no view for {type(block).__name__}")  # a new block type needs a view here
+
+
+def _block_pos(block: m.Block) -> Position | None:
+    """Where a block starts in its file: its own position, or its first text's."""
+    pos = getattr(block, "pos", None)
+    if pos is not None:
+        return pos
+    for name in ("text", "title", "caption", "alt"):
+        text = getattr(block, name, None)
+        if isinstance(text, m.Text):
+            return text.pos
+    if isinstance(block, m.ListBlock) and block.items:
+        return block.items[0].text.pos
+    if isinstance(block, m.KeyFigures) and block.items:
+        return block.items[0].value.pos
+    return None

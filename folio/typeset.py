@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
+from weasyprint.formatting_structure import boxes  # noqa: F401  (the box types preflight.py inspects)
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .errors import BuildError
