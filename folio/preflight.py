@@ -22,6 +22,7 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .errors import Position, Problem
@@ -512,7 +513,7 @@ class PreflightReport:
         return out
 
 
-_NO_FILE = __import__("pathlib").Path("(layout)")
+_NO_FILE = Path("(layout)")
 _HINTS = {
     "overfull": "shorten the text, or break a long word or address with a space",
     "hyphen-break": "reword the paragraph slightly so that its lines fall differently",
@@ -555,7 +556,8 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
         started = time.perf_counter()
         defects, figures = inspect(laid.document)
         report.inspect_seconds += time.perf_counter() - started
-        report.passes.append(Pass(defects, figures, {k: m.label() for k, m in mends.items() if m.state() != Mend().state()}))
+        applied = {k: m.label() for k, m in mends.items() if m.state() != Mend().state()}
+        report.passes.append(Pass(defects, figures, applied))
         if len(defects) < len(report.remaining):
             report.final, best, report.html = len(report.passes) - 1, laid, html
     return best, report
