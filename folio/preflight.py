@@ -37,6 +37,8 @@ MAX_RUN = 2  # hyphenated line ends allowed in a row
 # word-spacing steps tried in turn: tighten first (it pulls a line back), then loosen
 SPACING_STEPS = ("-0.02em", "0.02em", "-0.035em", "0.035em")
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# how bad each defect is, to choose the best of the layouts made: a loose line is the mildest
+WEIGHTS = {"loose": 1, "hyphen-run": 3, "hyphenated-heading": 3}  # every other kind: 10
 
 KINDS = {  # kind -> how it reads in a report
     "hyphen-break": "word hyphenated across a break",
@@ -60,6 +62,8 @@ class Defect:
     text: str  # a snippet of the lines involved
     detail: str = ""
     free: float = 0.0  # a loose line: the share of its width justification had to fill
+    word: tuple[str, int] = ("", 0)  # a hyphenated word, and which occurrence in its block (1: the first)
+    zone: float = 0.0  # a loose line: its block's hyphenate-limit-zone, in % of the line
 
     def describe(self) -> str:
         extra = f" ({self.detail})" if self.detail else ""
@@ -74,13 +78,16 @@ class Mend:
     break_before: bool = False
     keep_whole: bool = False
     footnote_line: bool = False
+    keep_lines: bool = False
     zone: float = 0.0  # hyphenate-limit-zone for this block, in %: below a loose line's free space
     spacing: int = 0  # index into SPACING_STEPS, plus one; 0: untouched
+    words: tuple[tuple[str, int], ...] = ()  # words not to hyphenate: (word, occurrence in the block)
     tried: dict[str, int] = field(default_factory=dict)  # defect kind -> mends tried for it
 
     def classes(self) -> list[str]:
         names = [("mend-no-hyphens", self.no_hyphens), ("mend-break-before", self.break_before),
-                 ("mend-keep", self.keep_whole), ("mend-footnote-line", self.footnote_line)]
+                 ("mend-keep", self.keep_whole), ("mend-footnote-line", self.footnote_line),
+                 ("mend-keep-lines", self.keep_lines)]
         return [n for n, on in names if on]
 
     def style(self) -> str:
@@ -90,11 +97,13 @@ class Mend:
         return "; ".join(rules)
 
     def label(self) -> str:
-        parts = self.classes() + ([self.style()] if self.style() else [])
+        parts = [f"no hyphen in '{w}'" for w, _ in self.words]
+        parts += self.classes() + ([self.style()] if self.style() else [])
         return ", ".join(parts) or "nothing"
 
     def state(self) -> tuple:
-        return (self.no_hyphens, self.break_before, self.keep_whole, self.footnote_line, self.zone, self.spacing)
+        return (self.no_hyphens, self.break_before, self.keep_whole, self.footnote_line, self.keep_lines,
+                self.zone, self.spacing, self.words)
 
 
 # what to try for each kind of defect, in order; each step changes the Mend or is skipped
@@ -123,22 +132,30 @@ def _zone(m: Mend, d: Defect) -> bool:
     """Let the engine try to hyphenate lines as loose as this one, and only those: first-fit
     tries a hyphen only where the free space passes hyphenate-limit-zone."""
     zone = max(1.0, int(d.free * 200 - 1) / 2)  # half a percent under the line's free space
-    if m.no_hyphens or (m.zone and zone >= m.zone):
+    if m.no_hyphens or zone >= (m.zone or d.zone):
         return False
     m.zone = zone
     return True
 
 
+def _keep_word(m: Mend, d: Defect) -> bool:
+    """Forbid the hyphen in this one word: the line before the break changes, little else."""
+    if not d.word[0] or d.word in m.words or m.no_hyphens:
+        return False
+    m.words = (*m.words, d.word)
+    return True
+
+
 _SPACINGS = [_spacing(i) for i in range(1, len(SPACING_STEPS) + 1)]
 LADDERS: dict[str, list[Step]] = {
-    "hyphen-break": [_set("no_hyphens"), *_SPACINGS],
-    "widow": list(_SPACINGS),
-    "orphan": list(_SPACINGS),
+    "hyphen-break": [_keep_word, *_SPACINGS, _set("no_hyphens")],
+    "widow": [_set("keep_lines"), *_SPACINGS[:2], _set("keep_whole"), *_SPACINGS[2:]],
+    "orphan": [_set("keep_lines"), *_SPACINGS[:2], _set("keep_whole"), *_SPACINGS[2:]],
     "stranded-heading": [_set("break_before")],
     "stranded-caption": [_set("keep_whole")],
     "overfull": [],  # nothing local mends a line that does not fit: reported
     "footnote-away": [_set("footnote_line"), *_SPACINGS],
-    "hyphen-run": [*_SPACINGS[:2], _set("no_hyphens")],
+    "hyphen-run": [_keep_word, *_SPACINGS[:2], _set("no_hyphens")],
     "hyphenated-heading": [_set("no_hyphens")],
     "loose": [_zone, _zone, *_SPACINGS],
 }
@@ -162,6 +179,7 @@ class Line:
     hyphen: str = ""  # "auto": the engine hyphenated; "explicit": broken at the word's own hyphen
     spacing_em: float = 0.0  # justification added to each word space, in em
     free: float = 0.0  # the share of the line's width that justification filled
+    zone: float = 0.0  # hyphenate-limit-zone, in % of the line's width
     hyphenates: bool = False  # hyphens: auto here: counts toward the hyphenation figures
     atomic: bool = False
 
@@ -251,10 +269,13 @@ def _line(box: Any, key: str, page: int, right: float, trim: tuple, out: Pages, 
         width = right - box.position_x
         if width > 0:
             line.free = sum(t.justification_spacing * t.text.count(" ") for t in texts) / width
+            zone = style["hyphenate_limit_zone"]
+            line.zone = zone.value if zone.unit == "%" else 100 * zone.value / width
         ink = max(t.position_x + t.width for t in texts)
         if ink > right + TOLERANCE_PX:
             out.defects.append(Defect("overfull", page, key, _snippet(line.text, tail=True),
                                       f"{(ink - right) * 0.75:.1f} pt past the text block"))
+            return line  # past the page too, most likely: said once
     _check_trim(box, trim, page, out, boxes, key)
     return line
 
@@ -325,7 +346,7 @@ def inspect(document: Any) -> tuple[list[Defect], Figures]:
         defects += _at_break(i, lines)
     # runs of hyphens, hyphenated headings, loose lines
     run = 0
-    for ln in lines:
+    for index, ln in enumerate(lines):
         if ln.atomic:
             continue
         if ln.heading and ln.hyphen:
@@ -336,8 +357,10 @@ def inspect(document: Any) -> tuple[list[Defect], Figures]:
         run = run + 1 if ln.hyphen else 0
         figures.longest_run = max(figures.longest_run, run)
         if run == MAX_RUN + 1:
+            middle = index - 1  # unhyphenate the middle of the three: both neighbours change least
             defects.append(Defect("hyphen-run", ln.page, ln.key, _snippet(ln.text, tail=True),
-                                  f"{MAX_RUN + 1} or more in a row"))
+                                  f"{MAX_RUN + 1} or more in a row",
+                                  word=_broken_word(lines, middle) if lines[middle].hyphen == "auto" else ("", 0)))
     for paragraph in _paragraphs(lines):
         spaced = [ln.spacing_em for ln in paragraph if ln.spacing_em > 0]
         if not spaced:
@@ -348,7 +371,7 @@ def inspect(document: Any) -> tuple[list[Defect], Figures]:
                 figures.loose += 1
                 defects.append(Defect("loose", ln.page, ln.key, _snippet(ln.text),
                                       f"{ln.spacing_em:.2f} em added per space, paragraph's median {norm:.2f}",
-                                      free=ln.free))
+                                      free=ln.free, zone=ln.zone))
     for note, page in pages.notes.items():
         call = pages.calls.get(note)
         if call is not None and call[0] != page:
@@ -373,13 +396,34 @@ def _at_break(i: int, lines: list[Line]) -> list[Defect]:
     if a.hyphen:
         found.append(Defect("hyphen-break", a.page, a.key, f"{_snippet(a.text, 40, tail=True)} / "
                             f"{b.text.split(' ', 1)[0]}", where + (" (at its own hyphen)" if a.hyphen == "explicit"
-                                                               else "")))
+                                                               else ""), word=_broken_word(lines, i)))
     # the paragraph goes on across the break: a line alone on either side is an orphan or a widow
     if i == 0 or not _same_column(lines[i - 1], a):
         found.append(Defect("orphan", a.page, a.key, _snippet(a.text), f"first line alone before {where}"))
     if i + 2 >= len(lines) or not _same_column(b, lines[i + 2]):
         found.append(Defect("widow", b.page, b.key, _snippet(b.text), f"last line alone after {where}"))
     return found
+
+
+def _broken_word(lines: list[Line], i: int) -> tuple[str, int]:
+    """The word line i breaks with a hyphen, and its occurrence in the block's text so far."""
+    a = lines[i]
+    if i + 1 >= len(lines) or lines[i + 1].element is not a.element:
+        return ("", 0)
+    head = re.search(r"(\w+)\W?$", a.text)
+    tail = re.match(r"\W*?(\w+)", lines[i + 1].text)
+    if not head or not tail:
+        return ("", 0)
+    word = head.group(1) + tail.group(1)
+    j = i
+    while j > 0 and lines[j - 1].element is a.element:
+        j -= 1
+    before = " ".join(_unhyphenated(ln) for ln in lines[j:i]) + " " + a.text[:head.start(1)]
+    return (word, len(re.findall(rf"\b{re.escape(word)}\b", before)) + 1)
+
+
+def _unhyphenated(ln: Line) -> str:
+    return ln.text[:-1] if ln.hyphen == "auto" else ln.text
 
 
 def _same_column(a: Line, b: Line) -> bool:
@@ -403,23 +447,41 @@ def _paragraphs(lines: list[Line]) -> Iterator[list[Line]]:
 
 
 def apply_mends(html: str, mends: dict[str, Mend]) -> str:
-    """The HTML with each mended element's start tag given its classes and style."""
+    """The HTML with each mended element's start tag given its classes and style, and the
+    words it must not hyphenate wrapped in a span that says so."""
     for key, mend in mends.items():
         classes, style = mend.classes(), mend.style()
-        if not classes and not style:
-            continue
         attr = f'data-src="{html_lib.escape(key)}"'
         start = html.find(attr)
         if start < 0:
             continue
         tag_start = html.rfind("<", 0, start)
         tag_end = html.find(">", start)
+        for word, nth in mend.words:
+            html = _wrap_word(html, tag_end, word, nth)
+        if not classes and not style:
+            continue
         tag = html[tag_start:tag_end]
         if classes:
             tag = _add_to_attribute(tag, "class", " ".join(classes), " ")
         if style:
             tag = _add_to_attribute(tag, "style", style, "; ")
         html = html[:tag_start] + tag + html[tag_end:]
+    return html
+
+
+def _wrap_word(html: str, start: int, word: str, nth: int) -> str:
+    """Wrap the nth occurrence of word in the text (not the tags) after start."""
+    pattern = re.compile(rf"\b{re.escape(word)}\b")
+    seen = 0
+    for part in re.finditer(r"<[^>]*>|[^<]+", html[start + 1:]):
+        if part.group().startswith("<"):
+            continue
+        for found in pattern.finditer(part.group()):
+            seen += 1
+            if seen == nth:
+                at = start + 1 + part.start() + found.start()
+                return f'{html[:at]}<span class="mend-keep-word">{word}</span>{html[at + len(word):]}'
     return html
 
 
@@ -443,6 +505,10 @@ def _mend(defect: Defect, mends: dict[str, Mend]) -> bool:
         if step(mend, defect):
             return True
     return False
+
+
+def _badness(defects: list[Defect]) -> int:
+    return sum(WEIGHTS.get(d.kind, 10) for d in defects)
 
 
 # -- the step ---------------------------------------------------------------------------
@@ -558,6 +624,6 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
         report.inspect_seconds += time.perf_counter() - started
         applied = {k: m.label() for k, m in mends.items() if m.state() != Mend().state()}
         report.passes.append(Pass(defects, figures, applied))
-        if len(defects) < len(report.remaining):
+        if _badness(defects) < _badness(report.remaining):
             report.final, best, report.html = len(report.passes) - 1, laid, html
     return best, report
