@@ -29,7 +29,7 @@ from .errors import Position, Problem
 
 # -- limits: what counts as a defect, what a mend may change -------------------
 
-MAX_PASSES = 4  # layouts after the first; each mends what the one before showed
+MAX_PASSES = 6  # layouts after the first; each mends what the one before showed
 TOLERANCE_PX = 0.75  # a glyph may pass the text block's edge by this much (about half a point)
 LOOSE_EM = 0.40  # a line is loose when justification adds more than this per word space (2.7x a space)
 LOOSE_OVER_NORM_EM = 0.30  # ...or this much more than the median of its paragraph's lines
@@ -64,6 +64,12 @@ class Defect:
     free: float = 0.0  # a loose line: the share of its width justification had to fill
     word: tuple[str, int] = ("", 0)  # a hyphenated word, and which occurrence in its block (1: the first)
     zone: float = 0.0  # a loose line: its block's hyphenate-limit-zone, in % of the line
+    lines_after: int = 0  # a word broken across a break: the block's lines after it, when it ends there
+
+    @property
+    def ident(self) -> tuple[str, str, str]:
+        """The same defect in another layout, where pages may have moved."""
+        return (self.kind, self.key, self.text)
 
     def describe(self) -> str:
         extra = f" ({self.detail})" if self.detail else ""
@@ -82,6 +88,9 @@ class Mend:
     zone: float = 0.0  # hyphenate-limit-zone for this block, in %: below a loose line's free space
     spacing: int = 0  # index into SPACING_STEPS, plus one; 0: untouched
     words: tuple[tuple[str, int], ...] = ()  # words not to hyphenate: (word, occurrence in the block)
+    widows: int = 0  # lines the block must carry over a break: moves a hyphenated last line over
+    alt_widows: int = 0  # the widows that would move the line whose word is kept instead
+    laid_out: bool = False  # this mend has been laid out (a trade answers what that layout showed)
     tried: dict[str, int] = field(default_factory=dict)  # defect kind -> mends tried for it
 
     def classes(self) -> list[str]:
@@ -94,6 +103,8 @@ class Mend:
         rules = [f"word-spacing: {SPACING_STEPS[self.spacing - 1]}"] if self.spacing else []
         if self.zone:
             rules.append(f"hyphenate-limit-zone: {self.zone:g}%")
+        if self.widows:
+            rules.append(f"widows: {self.widows}")
         return "; ".join(rules)
 
     def label(self) -> str:
@@ -103,7 +114,7 @@ class Mend:
 
     def state(self) -> tuple:
         return (self.no_hyphens, self.break_before, self.keep_whole, self.footnote_line, self.keep_lines,
-                self.zone, self.spacing, self.words)
+                self.zone, self.spacing, self.words, self.widows)
 
 
 # what to try for each kind of defect, in order; each step changes the Mend or is skipped
@@ -132,8 +143,11 @@ def _zone(m: Mend, d: Defect) -> bool:
     """Let the engine try to hyphenate lines as loose as this one, and only those: first-fit
     tries a hyphen only where the free space passes hyphenate-limit-zone."""
     zone = max(1.0, int(d.free * 200 - 1) / 2)  # half a percent under the line's free space
-    if m.no_hyphens or zone >= (m.zone or d.zone):
+    current = m.zone or d.zone
+    if m.no_hyphens or current <= 1.0:
         return False
+    if zone >= current:  # the line is still loose under the zone set before: go a step lower
+        zone = max(1.0, current - 1.5)
     m.zone = zone
     return True
 
@@ -143,12 +157,32 @@ def _keep_word(m: Mend, d: Defect) -> bool:
     if not d.word[0] or d.word in m.words or m.no_hyphens:
         return False
     m.words = (*m.words, d.word)
+    m.alt_widows = d.lines_after + 1 if d.lines_after else 0
+    m.laid_out = False
+    return True
+
+
+def _move_line(m: Mend, d: Defect) -> bool:
+    """Carry the hyphenated line over the break with the rest of its paragraph: a page one
+    line short, the lines themselves unchanged."""
+    if not d.lines_after or m.widows == d.lines_after + 1:
+        return False
+    m.widows = d.lines_after + 1
+    return True
+
+
+def _trade(m: Mend, d: Defect) -> bool:
+    """A loose line made by keeping a word whole: let the word hyphenate again and carry its
+    line over the break instead."""
+    if not m.words or not m.alt_widows or not m.laid_out:
+        return False
+    m.words, m.widows, m.alt_widows = (), m.alt_widows, 0
     return True
 
 
 _SPACINGS = [_spacing(i) for i in range(1, len(SPACING_STEPS) + 1)]
 LADDERS: dict[str, list[Step]] = {
-    "hyphen-break": [_keep_word, *_SPACINGS, _set("no_hyphens")],
+    "hyphen-break": [_keep_word, _move_line, *_SPACINGS, _set("no_hyphens")],
     "widow": [_set("keep_lines"), *_SPACINGS[:2], _set("keep_whole"), *_SPACINGS[2:]],
     "orphan": [_set("keep_lines"), *_SPACINGS[:2], _set("keep_whole"), *_SPACINGS[2:]],
     "stranded-heading": [_set("break_before")],
@@ -157,7 +191,7 @@ LADDERS: dict[str, list[Step]] = {
     "footnote-away": [_set("footnote_line"), *_SPACINGS],
     "hyphen-run": [_keep_word, *_SPACINGS[:2], _set("no_hyphens")],
     "hyphenated-heading": [_set("no_hyphens")],
-    "loose": [_zone, _zone, *_SPACINGS],
+    "loose": [_zone, _trade, _zone, *_SPACINGS],
 }
 
 
@@ -396,7 +430,8 @@ def _at_break(i: int, lines: list[Line]) -> list[Defect]:
     if a.hyphen:
         found.append(Defect("hyphen-break", a.page, a.key, f"{_snippet(a.text, 40, tail=True)} / "
                             f"{b.text.split(' ', 1)[0]}", where + (" (at its own hyphen)" if a.hyphen == "explicit"
-                                                               else ""), word=_broken_word(lines, i)))
+                                                               else ""), word=_broken_word(lines, i),
+                            lines_after=_lines_after(lines, i)))
     # the paragraph goes on across the break: a line alone on either side is an orphan or a widow
     if i == 0 or not _same_column(lines[i - 1], a):
         found.append(Defect("orphan", a.page, a.key, _snippet(a.text), f"first line alone before {where}"))
@@ -420,6 +455,16 @@ def _broken_word(lines: list[Line], i: int) -> tuple[str, int]:
         j -= 1
     before = " ".join(_unhyphenated(ln) for ln in lines[j:i]) + " " + a.text[:head.start(1)]
     return (word, len(re.findall(rf"\b{re.escape(word)}\b", before)) + 1)
+
+
+def _lines_after(lines: list[Line], i: int) -> int:
+    """How many lines the block has after the break after line i, when it ends before the next break."""
+    n, j = 0, i + 1
+    while j < len(lines) and lines[j].element is lines[i].element:
+        if j > i + 1 and not _same_column(lines[j - 1], lines[j]):
+            return 0  # it goes on over another break, where more widows would move other lines
+        n, j = n + 1, j + 1
+    return n
 
 
 def _unhyphenated(ln: Line) -> str:
@@ -559,21 +604,24 @@ class PreflightReport:
 
     def summary(self) -> str:
         before, after = self.passes[0], self.passes[self.final]
-        mended = len(before.defects) - sum(1 for d in before.defects if d in set(after.defects))
+        left = {d.ident for d in after.defects}
+        mended = sum(1 for d in before.defects if d.ident not in left)
         return (f"preflight: {len(before.defects)} defect(s) found, {mended} mended, "
                 f"{len(after.defects)} left, in {len(self.passes)} layout(s); "
-                f"before: {before.figures}; after: {after.figures}")
+                f"before: {before.figures}; after: {after.figures}; "
+                f"inspection {self.inspect_seconds:.2f} s, layouts for mending {self.layout_seconds:.1f} s")
 
     def lines(self) -> list[str]:
         """The defects found and what became of them, page by page, then the summary."""
-        left = set(self.remaining)
+        left = {d.ident for d in self.remaining}
+        found = {d.ident for d in self.found}
         out = []
         for d in self.found:
             where = f" [{self.sources[d.key]}]" if d.key in self.sources else ""
-            state = "left" if d in left else f"mended: {self.mends.get(d.key, 'gone after mends before it')}"
+            state = "left" if d.ident in left else f"mended: {self.mends.get(d.key, 'gone after mends before it')}"
             out.append(f"page {d.page}: {d.describe()}{where} -- {state}")
         for d in self.remaining:
-            if d not in set(self.found):
+            if d.ident not in found:
                 out.append(f"page {d.page}: {d.describe()} -- left (appeared while mending)")
         out.append(self.summary())
         return out
@@ -609,6 +657,8 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
         if not defects:
             break
         changed, seen = False, set()
+        for m in mends.values():
+            m.laid_out = True
         for d in defects:
             if (d.key, d.kind) not in seen:  # one step per block and kind in a pass
                 seen.add((d.key, d.kind))

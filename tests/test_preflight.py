@@ -63,8 +63,16 @@ def test_a_word_hyphenated_across_pages_is_found_and_mended() -> None:
     assert next(d for d in defects if d.kind == "hyphen-break").text.endswith("im‐ / portance")
     report = mend(html)
     assert report.remaining == []
-    assert "no hyphen in 'importance'" in report.mends["b"]  # that word only, the first time
-    assert 'attaches <span class="mend-keep-word">importance</span> to' in report.html
+    assert report.passes[1].mends["b"].startswith("no hyphen in 'importance'")  # that word only, first
+    assert list(report.mends) == ["b"]
+
+
+def test_a_word_kept_whole_is_wrapped_where_it_was_broken() -> None:
+    html = '<p data-src="b">importance of <em>importance</em> and importance<span>x</span></p>'
+    mends = {"b": preflight.Mend(words=(("importance", 2),))}
+    assert preflight.apply_mends(html, mends) == (
+        '<p data-src="b">importance of <em><span class="mend-keep-word">importance</span></em> and importance'
+        "<span>x</span></p>")
 
 
 def test_a_heading_at_the_foot_is_found_and_kept_with_its_text() -> None:
