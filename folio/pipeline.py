@@ -125,7 +125,7 @@ def build(content: Path, options: BuildOptions | None = None) -> Result:
     return Result(target, len(laid.document.pages), time.perf_counter() - started, timings, checked)
 
 
-def _layout_and_preflight(prepared: Prepared, options: BuildOptions, timings: Timings):
+def _layout_and_preflight(prepared: Prepared, options: BuildOptions, timings: Timings) -> tuple:
     """Lay out, then let preflight inspect, mend and lay out again; the time it adds is its own."""
     from . import typeset
 
