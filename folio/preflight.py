@@ -154,7 +154,7 @@ def _zone(m: Mend, d: Defect) -> bool:
 
 def _keep_word(m: Mend, d: Defect) -> bool:
     """Forbid the hyphen in this one word: the line before the break changes, little else."""
-    if not d.word[0] or d.word in m.words or m.no_hyphens:
+    if not d.word[0] or d.word in m.words or (m.no_hyphens and "-" not in d.word[0]):
         return False
     m.words = (*m.words, d.word)
     m.alt_widows = d.lines_after + 1 if d.lines_after else 0
@@ -190,7 +190,7 @@ LADDERS: dict[str, list[Step]] = {
     "overfull": [],  # nothing local mends a line that does not fit: reported
     "footnote-away": [_set("footnote_line"), *_SPACINGS],
     "hyphen-run": [_keep_word, *_SPACINGS[:2], _set("no_hyphens")],
-    "hyphenated-heading": [_set("no_hyphens")],
+    "hyphenated-heading": [_keep_word, _set("no_hyphens")],
     "loose": [_zone, _trade, _zone, *_SPACINGS],
 }
 
@@ -209,6 +209,7 @@ class Line:
     classes: str
     top: float
     bottom: float
+    left: float = 0.0
     text: str = ""
     hyphen: str = ""  # "auto": the engine hyphenated; "explicit": broken at the word's own hyphen
     spacing_em: float = 0.0  # justification added to each word space, in em
@@ -269,7 +270,7 @@ def _walk(box: Any, key: str, page: int, right: float, trim: tuple, out: Pages, 
         return
     if isinstance(box, boxes.TableRowBox | boxes.ReplacedBox):  # atomic here: no lines read inside
         out.lines.append(Line(page, key, element, box.element_tag or "", _cls(element),
-                              box.position_y, box.position_y + box.margin_height(), atomic=True))
+                              box.position_y, box.position_y + box.margin_height(), box.position_x, atomic=True))
         if box.position_x + box.margin_width() > right + TOLERANCE_PX:
             out.defects.append(Defect("overfull", page, key, f"<{box.element_tag}>",
                                       f"{(box.position_x + box.margin_width() - right) * 0.75:.1f} pt "
@@ -289,7 +290,7 @@ def _line(box: Any, key: str, page: int, right: float, trim: tuple, out: Pages, 
             out.calls[id(d.footnote.element)] = (page, key, _snippet(_join(texts)))
     parent = box.element
     line = Line(page, key, parent, box.element_tag or "", _cls(parent), box.position_y,
-                box.position_y + box.height, text=_join(texts))
+                box.position_y + box.height, box.position_x, text=_join(texts))
     if texts:
         last = texts[-1]
         style = last.style
@@ -304,7 +305,8 @@ def _line(box: Any, key: str, page: int, right: float, trim: tuple, out: Pages, 
         if width > 0:
             line.free = sum(t.justification_spacing * t.text.count(" ") for t in texts) / width
             zone = style["hyphenate_limit_zone"]
-            line.zone = zone.value if zone.unit == "%" else 100 * zone.value / width
+            if style["hyphens"] == "auto":  # else no zone makes the engine hyphenate
+                line.zone = zone.value if zone.unit == "%" else 100 * zone.value / width
         ink = max(t.position_x + t.width for t in texts)
         if ink > right + TOLERANCE_PX:
             out.defects.append(Defect("overfull", page, key, _snippet(line.text, tail=True),
@@ -375,7 +377,7 @@ def inspect(document: Any) -> tuple[list[Defect], Figures]:
     # breaks: between two lines of the flow on different pages, or where the flow goes back up (a column)
     for i in range(len(lines) - 1):
         a, b = lines[i], lines[i + 1]
-        if a.page == b.page and b.top >= a.top:
+        if a.page == b.page and not (b.top < a.top and b.left > a.left):  # not a new column either
             continue
         defects += _at_break(i, lines)
     # runs of hyphens, hyphenated headings, loose lines
@@ -384,7 +386,8 @@ def inspect(document: Any) -> tuple[list[Defect], Figures]:
         if ln.atomic:
             continue
         if ln.heading and ln.hyphen:
-            defects.append(Defect("hyphenated-heading", ln.page, ln.key, _snippet(ln.text, tail=True)))
+            defects.append(Defect("hyphenated-heading", ln.page, ln.key, _snippet(ln.text, tail=True),
+                                  word=_broken_word(lines, index)))
         if ln.hyphenates and not ln.heading:
             figures.lines += 1
             figures.hyphenated += bool(ln.hyphen)
@@ -449,11 +452,11 @@ def _broken_word(lines: list[Line], i: int) -> tuple[str, int]:
     tail = re.match(r"\W*?(\w+)", lines[i + 1].text)
     if not head or not tail:
         return ("", 0)
-    word = head.group(1) + tail.group(1)
+    word = head.group(1) + ("-" if a.hyphen == "explicit" else "") + tail.group(1)
     j = i
     while j > 0 and lines[j - 1].element is a.element:
         j -= 1
-    before = " ".join(_unhyphenated(ln) for ln in lines[j:i]) + " " + a.text[:head.start(1)]
+    before = "".join(_unhyphenated(ln) for ln in lines[j:i]) + a.text[:head.start(1)]
     return (word, len(re.findall(rf"\b{re.escape(word)}\b", before)) + 1)
 
 
@@ -468,7 +471,8 @@ def _lines_after(lines: list[Line], i: int) -> int:
 
 
 def _unhyphenated(ln: Line) -> str:
-    return ln.text[:-1] if ln.hyphen == "auto" else ln.text
+    """The line's text as it joins the next: an inserted hyphen dropped, a space where one was."""
+    return ln.text[:-1] if ln.hyphen == "auto" else ln.text if ln.hyphen else ln.text + " "
 
 
 def _same_column(a: Line, b: Line) -> bool:

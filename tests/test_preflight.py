@@ -75,6 +75,33 @@ def test_a_word_kept_whole_is_wrapped_where_it_was_broken() -> None:
         "<span>x</span></p>")
 
 
+COMPOUND_TEXT = ("the people-elected government and the government-funded broadcasters met the well-known "
+             "non-governmental organisations in a long-awaited dialogue on socio-economic rights")
+COMPOUNDS = COMPOUND_TEXT.split()
+
+
+def test_a_word_broken_at_its_own_hyphen_across_pages_is_kept_whole() -> None:
+    words = " ".join(COMPOUNDS[(3 + i) % len(COMPOUNDS)] for i in range(140))
+    html = page(f'<p data-src="a">{prose(63)}</p><p data-src="b">{words}</p>', "p { hyphens: manual }")
+    defects, _ = preflight.inspect(lay(html).document)
+    broken = [d for d in defects if d.kind == "hyphen-break"]
+    assert [(d.page, d.key, d.word) for d in broken] == [(1, "b", ("well-known", 3))], ENGINE_CHANGED
+    assert broken[0].detail == "pages 1-2 (at its own hyphen)"
+    report = mend(html)
+    assert "hyphen-break" not in [d.kind for d in report.remaining]
+    assert "no hyphen in 'well-known'" in report.mends["b"]
+
+
+def test_a_word_hyphenated_across_columns_is_found_and_mended() -> None:
+    html = page('<div style="columns: 2; column-gap: 6mm; column-fill: auto; height: 40mm">'
+                f'<p data-src="a">{prose(48)}</p></div>', "p { hyphenate-limit-zone: 0 }")
+    defects, _ = preflight.inspect(lay(html).document)
+    broken = [d for d in defects if d.kind == "hyphen-break"]
+    assert [(d.page, d.detail, d.word) for d in broken] == [(1, "columns on page 1", ("judiciary", 1))], ENGINE_CHANGED
+    report = mend(html)
+    assert "hyphen-break" not in [d.kind for d in report.remaining]
+
+
 def test_a_heading_at_the_foot_is_found_and_kept_with_its_text() -> None:
     # the engine honours break-after: avoid; a stylesheet without it strands the heading
     html = page(f'<p data-src="a">{prose(92)}</p><h2 data-src="h">A heading here</h2>'
