@@ -239,3 +239,11 @@ def test_no_mend_keeps_the_engines_pages(tmp_path: Path) -> None:
     run = run_cli("--content", content, "-o", tmp_path / "r.pdf", "--preflight", "--no-mend")
     assert run.code == 0, run.err
     assert "preflight: 0 defect(s) found, 0 mended, 0 left, in 1 layout(s)" in run.out
+
+
+def test_the_situationer_has_clean_pages(situationer_build: pipeline.Result) -> None:
+    checked = situationer_build.preflight
+    assert checked is not None and checked.remaining == []
+    figures = checked.passes[checked.final].figures
+    assert figures.share <= 0.08, figures  # hyphenated line ends
+    assert figures.longest_run <= 2 and figures.loose == 0, figures
