@@ -384,6 +384,7 @@ def inspect(document: Any) -> tuple[list[Defect], Figures]:
     run = 0
     for index, ln in enumerate(lines):
         if ln.atomic:
+            run = 0
             continue
         if ln.heading and ln.hyphen:
             defects.append(Defect("hyphenated-heading", ln.page, ln.key, _snippet(ln.text, tail=True),
