@@ -215,7 +215,7 @@ class Line:
     spacing_em: float = 0.0  # justification added to each word space, in em
     free: float = 0.0  # the share of the line's width that justification filled
     zone: float = 0.0  # hyphenate-limit-zone, in % of the line's width
-    hyphenates: bool = False  # hyphens: auto here: counts toward the hyphenation figures
+    hyphenates: bool = False  # justified running text: counts toward the hyphenation figures
     atomic: bool = False
 
     @property
@@ -423,8 +423,12 @@ def _at_break(i: int, lines: list[Line]) -> list[Defect]:
     a, b = lines[i], lines[i + 1]
     where = f"pages {a.page}-{b.page}" if a.page != b.page else f"columns on page {a.page}"
     found = []
-    if a.heading and not b.heading:
-        found.append(Defect("stranded-heading", a.page, a.key, _snippet(a.text), f"its text follows on {where}"))
+    if a.heading:
+        j = i  # the first of the headings that end the page (a section's title and a sub-heading)
+        while j > 0 and lines[j - 1].heading and lines[j - 1].page == a.page:
+            j -= 1
+        text = " / ".join(dict.fromkeys(ln.text for ln in lines[j:i + 1]))
+        found.append(Defect("stranded-heading", a.page, lines[j].key, _snippet(text), f"its text follows on {where}"))
         return found
     if a.key and a.key == b.key and (a.caption != b.caption):
         cap = a if a.caption else b

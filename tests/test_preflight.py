@@ -113,6 +113,18 @@ def test_a_heading_at_the_foot_is_found_and_kept_with_its_text() -> None:
     assert report.mends["h"] == "mend-break-before"
 
 
+def test_two_headings_at_the_foot_go_over_together() -> None:
+    html = page(f'<p data-src="a">{prose(92)}</p><h2 data-src="h">A heading here</h2>'
+                f'<h2 data-src="s" style="margin-top: 0">And a sub-heading</h2><p data-src="b">{prose(60, 7)}</p>',
+                "h2 { break-after: auto }")
+    defects, _ = preflight.inspect(lay(html).document)
+    stranded = [d for d in defects if d.kind == "stranded-heading"]
+    assert [(d.page, d.key) for d in stranded] == [(1, "h")], ENGINE_CHANGED
+    report = mend(html)
+    assert "stranded-heading" not in [d.kind for d in report.remaining]
+    assert report.mends["h"] == "mend-break-before" and "s" not in report.mends
+
+
 @pytest.mark.parametrize(("kind", "words", "page_number", "key"), [("widow", 78, 2, "b"), ("orphan", 114, 1, "b")])
 def test_widows_and_orphans_are_found_and_mended(kind: str, words: int, page_number: int, key: str) -> None:
     html = page(f'<p data-src="a">{prose(words)}</p><p data-src="b">{prose(60, 7)}</p>',
