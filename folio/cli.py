@@ -37,6 +37,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--bundled-fonts-only", action="store_true",
                    help="fail when a character is missing from the fonts in styles/fonts, instead of "
                         "taking it from a font installed on this machine")
+    p.add_argument("--preflight", action="store_true",
+                   help="print the layout defects found and mended, page by page, with a summary line")
+    p.add_argument("--no-mend", action="store_true",
+                   help="keep the engine's pages untouched: find the layout defects, mend none")
+    p.add_argument("--strict", action="store_true",
+                   help="fail when a layout defect (a word hyphenated across pages, a widow...) is left")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     return p
@@ -50,7 +56,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
 
     try:
         with sigterm_as_interrupt():
-            return _run(args, out)
+            return _run(args, out, err)
     except ContentError as exc:
         if args.debug:
             raise
@@ -87,7 +93,7 @@ def _nothing_written(args: argparse.Namespace) -> str:
     return "no PDF written (the last one is unchanged)."
 
 
-def _run(args: argparse.Namespace, out: TextIO) -> int:
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from . import pipeline
 
     if args.check:
@@ -98,9 +104,15 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             print(f"{args.content}: {chapters} chapters, no problems found "
                   f"({time.perf_counter() - started:.2f} s)", file=out)
         return 0
-    result = pipeline.build(args.content, pipeline.BuildOptions(
+    options = pipeline.BuildOptions(
         output=args.output, html_out=args.html, profile=args.profile, draft=args.draft,
-        bundled_fonts_only=args.bundled_fonts_only))
+        bundled_fonts_only=args.bundled_fonts_only, mend=not args.no_mend, strict=args.strict)
+    result = pipeline.build(args.content, options)
+    checked = result.preflight
+    if checked is not None and args.preflight:
+        print("\n".join(checked.lines()), file=out)
+    if checked is not None and checked.remaining and not args.quiet:
+        print(format_problems(checked.problems()), file=err)
     if not args.quiet:
         wrote = [f"{path} ({pages} pages)" for path, pages in [(result.path, result.pages), *result.others]]
         print(f"wrote {' and '.join(wrote)} in {result.seconds:.1f} s", file=out)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from . import model, profiles
-from .errors import BuildError, Position, Problem, Problems
+from . import model, preflight, profiles
+from .errors import BuildError, ContentError, Position, Problem, Problems
 from .paths import PROJECT_ROOT, STYLES_DIR, Refused, project_file
 from .render import STYLESHEETS, BuildInfo, build_timestamp, built_at, environment, page_css, render_html, status_css
 from .resolve import Document, Resolver
@@ -109,7 +109,7 @@ def _echo(message: str) -> bool:
 
 
 # What the engine will fetch: `src` and `<link href>` in the HTML; url() and @import in CSS.
-_HTML_REF = re.compile(r'<link\b[^>]*?\bhref="([^"]*)"|\bsrc="([^"]*)"')
+_HTML_REF = re.compile(r'<link\b[^>]*?\bhref="([^"]*)"|(?<![\w-])src="([^"]*)"')  # not data-src
 _CSS_REF = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""")
 
 
@@ -158,6 +158,7 @@ class Result:
     seconds: float
     timings: Timings
     others: list[tuple[Path, int]] = field(default_factory=list)  # further profiles' PDFs and pages (--profile all)
+    preflight: preflight.PreflightReport | None = None
 
 
 def roots_for(report: model.Report) -> tuple[Path, ...]:
@@ -173,6 +174,8 @@ class BuildOptions:
     profile: str = "screen"  # screen, print or all (see profiles.py)
     draft: bool = False  # mark this build a draft whatever report.yaml's status says
     bundled_fonts_only: bool = False  # no system font may stand in for a missing glyph (fails instead)
+    mend: bool = True  # preflight mends the defects it finds (False: the engine's pages, untouched)
+    strict: bool = False  # a defect preflight cannot mend fails the build
 
 
 def build(content: Path, options: BuildOptions | None = None) -> Result:
@@ -194,30 +197,62 @@ def build(content: Path, options: BuildOptions | None = None) -> Result:
     for target in targets:
         check_target(target)
     fetcher = typeset.ProjectFetcher(roots_for(prepared.report))  # one per build: fonts are read once
-    written: list[tuple[Path, int]] = []
     outputs: list[tuple[Path, bytes, int]] = []
+    checked: preflight.PreflightReport | None = None
     for name, target in zip(names, targets, strict=True):
-        html = prepared.html_for(name)
-        if options.html_out is not None and not outputs:
-            write_atomic(options.html_out, html.encode("utf-8"))
-        pdf_options = profiles.pdf_options()
         try:
-            with Stopwatch(timings, "layout"):
-                laid = typeset.layout(html, PROJECT_ROOT.as_uri() + "/", roots_for(prepared.report),
-                                      pdf_options=pdf_options, fetcher=fetcher,
-                                      bundled_fonts_only=options.bundled_fonts_only)
+            if checked is None:  # the first profile: lay out, inspect, mend
+                laid, checked = _layout_and_preflight(prepared, prepared.html_for(name), options, timings,
+                                                      fetcher)
+                if options.strict and checked.remaining:
+                    raise ContentError(checked.problems("error"))
+                html = checked.html
+                if options.html_out is not None:
+                    write_atomic(options.html_out, html.encode("utf-8"))  # the HTML with its mends
+            else:  # later profiles add only stylesheets that keep the lines: the same mends hold
+                html = _with_stylesheets(checked.html, profiles.PROFILES[name].stylesheets)
+                with Stopwatch(timings, "layout"):
+                    laid = _layout(prepared, html, options, fetcher)
             laid.options["pdf_identifier"] = profiles.identifier(html, fetcher.cache.values(), name)
             with Stopwatch(timings, "pdf"):
                 data = typeset.pdf_bytes(laid, finisher=profiles.finisher(name))
         except BuildError as exc:
             raise _with_glyph_places(exc, prepared.report) from exc
         outputs.append((target, data, len(laid.document.pages)))
+    written: list[tuple[Path, int]] = []
     with Stopwatch(timings, "write"):  # written last: a failure in any profile leaves every PDF as it was
         for target, data, pages in outputs:
             write_atomic(target, data)
             written.append((target, pages))
     first, *others = written
-    return Result(first[0], first[1], time.perf_counter() - started, timings, others)
+    return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked)
+
+
+def _layout(prepared: Prepared, html: str, options: BuildOptions, fetcher):
+    from . import typeset
+
+    return typeset.layout(html, PROJECT_ROOT.as_uri() + "/", roots_for(prepared.report),
+                          pdf_options=profiles.pdf_options(), fetcher=fetcher,
+                          bundled_fonts_only=options.bundled_fonts_only)
+
+
+def _with_stylesheets(html: str, sheets: tuple[str, ...]) -> str:
+    """The HTML with more stylesheets linked at the end of its head."""
+    links = "".join(f'<link rel="stylesheet" href="{sheet}">\n' for sheet in sheets)
+    return html.replace("</head>", links + "</head>", 1)
+
+
+def _layout_and_preflight(prepared: Prepared, html: str, options: BuildOptions, timings: Timings,
+                          fetcher) -> tuple:
+    """Lay out, then let preflight inspect, mend and lay out again; the time it adds is its own."""
+    started = time.perf_counter()
+    laid, checked = preflight.run(lambda page_html: _layout(prepared, page_html, options, fetcher),
+                                  lambda mends: preflight.apply_mends(html, mends),
+                                  preflight.Options(mend=options.mend), prepared.doc.sources)
+    spent = checked.inspect_seconds + checked.layout_seconds
+    timings.add("layout", time.perf_counter() - started - spent)
+    timings.add("preflight", spent)
+    return laid, checked
 
 
 _NOTDEF = re.compile(r"\.notdef glyph rendered for Unicode string unsupported by fonts: .* \(U\+([0-9A-F]{4,6})\)")

@@ -24,7 +24,7 @@ from .resolve import Document
 from .words import format_date
 
 STYLESHEETS = ("styles/fonts.css", "styles/tokens.css", "styles/page.css", "styles/typography.css",
-               "styles/components.css")
+               "styles/components.css", "styles/preflight.css")
 PAPER = {"A4": ("A4", "297mm"), "Letter": ("letter", "279.4mm")}  # CSS size keyword, page height
 
 

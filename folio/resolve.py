@@ -42,6 +42,7 @@ class BlockView:
     kind: str  # paragraph, subheading, quote, list, table, figure, chart, keyfigures, box
     html: Markup = field(default_factory=Markup)
     data: dict[str, Any] = field(default_factory=dict)
+    src: str = ""  # data-src key: the content file and line, for preflight to point back at
 
 
 @dataclass
@@ -52,6 +53,7 @@ class SectionView:
     title: Markup
     title_text: str
     blocks: list[BlockView]
+    src: str = ""
 
 
 @dataclass
@@ -62,6 +64,7 @@ class ChapterView:
     title_text: str
     blocks: list[BlockView]
     sections: list[SectionView]
+    src: str = ""
 
 
 @dataclass
@@ -72,6 +75,7 @@ class Document:
     chapters: list[ChapterView]
     meta: dict[str, str]
     cover: dict[str, Markup]  # the report's own fields as HTML, for the cover; absent ones are ""
+    sources: dict[str, Position] = field(default_factory=dict)  # data-src key -> where it came from
 
 
 class Resolver:
@@ -85,6 +89,7 @@ class Resolver:
         # numbered blocks, by identity: id(block) -> (anchor, label); numbered in Python, not by CSS
         # counters, so that captions, lists and cross-references all say the same number
         self.numbers: dict[int, tuple[str, str]] = {}
+        self.sources: dict[str, Position] = {}
 
     def resolve(self) -> Document:
         report = self.report
@@ -100,7 +105,7 @@ class Resolver:
             "date": report.date.isoformat(),
         }
         return Document(report, self.words, format_date(report.date, report.language), chapters, meta,
-                        self._cover())
+                        self._cover(), self.sources)
 
     def _cover(self) -> dict[str, Markup]:
         ctx = Context(self.targets, {}, self.words, self.problems)
@@ -110,6 +115,18 @@ class Resolver:
                   "occasion_dates": r.occasion_dates, "place": r.place, "embargo": r.embargo}
         return {name: self._inline(text, ctx, notes=False) if text else Markup("")
                 for name, text in fields.items()}
+
+    def _src(self, pos: Position | None) -> str:
+        """A stable key for a block's element: 'file:line', made unique with the column."""
+        if pos is None:
+            return ""
+        key = f"{pos.path.name}:{pos.line}"
+        if key in self.sources:
+            key = f"{key}:{pos.column}"
+        while key in self.sources:
+            key += "+"
+        self.sources[key] = pos
+        return key
 
     # -- ids and labels -------------------------------------------------
 
@@ -178,6 +195,7 @@ class Resolver:
                 title=self._inline(section.title, ctx, notes=False),
                 title_text=plain_text(self.md, section.title),
                 blocks=self._blocks(section.blocks, ctx),
+                src=self._src(section.title.pos),
             ))
         view = ChapterView(
             id=chapter.id,
@@ -186,6 +204,7 @@ class Resolver:
             title_text=plain_text(self.md, chapter.title),
             blocks=self._blocks(chapter.blocks, ctx),
             sections=sections,
+            src=self._src(chapter.title.pos),
         )
         for ident, text in chapter.notes.items():
             if ident not in ctx.called:
@@ -209,6 +228,7 @@ class Resolver:
         for block in blocks:
             view = self._block(block, ctx)
             if view is not None:
+                view.src = self._src(_block_pos(block))
                 out.append(view)
         return out
 
@@ -315,11 +335,10 @@ def _numbered_kind(block: m.Block) -> str:
 
 
 def _position(block: m.Block) -> Position:
-    pos = getattr(block, "pos", None)
-    if pos is not None:
-        return pos
-    text = getattr(block, "title", None) or block.items[0].value  # boxes keep their title's position
-    return text.pos
+    """Where a numbered block (table, figure, chart, box) starts: they all have one."""
+    pos = _block_pos(block)
+    assert pos is not None
+    return pos
 
 
 def _free_id(wanted: str, seen: dict[str, m.Text]) -> str:
@@ -333,3 +352,18 @@ def _free_id(wanted: str, seen: dict[str, m.Text]) -> str:
 def _number(value: float) -> str:
     """12000.0 -> '12,000'; 3.25 -> '3.25': how a chart's value is written in its table."""
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+
+def _block_pos(block: m.Block) -> Position | None:
+    """Where a block starts in its file: its own position, or its first text's."""
+    pos = getattr(block, "pos", None)
+    if pos is not None:
+        return pos
+    for name in ("text", "title", "caption", "alt"):
+        text = getattr(block, name, None)
+        if isinstance(text, m.Text):
+            return text.pos
+    if isinstance(block, m.ListBlock) and block.items:
+        return block.items[0].text.pos
+    if isinstance(block, m.KeyFigures) and block.items:
+        return block.items[0].value.pos
+    return None

@@ -32,6 +32,7 @@ from .paths import Refused, project_file
 mimetypes.knownfiles = []
 
 import weasyprint  # noqa: E402  (after the line above)
+from weasyprint.formatting_structure import boxes  # noqa: E402, F401  (the box types preflight.py inspects)
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 from . import footnote_fix  # noqa: E402

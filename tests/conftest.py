@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from folio.cli import main
+from folio.pipeline import BuildOptions, Result, build
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
@@ -61,9 +62,13 @@ def report_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def situationer_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def situationer_pdf(situationer_build: Result) -> Path:
     """The Situationer, built once for the whole session."""
+    return situationer_build.path
+
+
+@pytest.fixture(scope="session")
+def situationer_build(tmp_path_factory: pytest.TempPathFactory) -> Result:
+    """The Situationer's build, --strict: a layout defect left fails it (see test_preflight.py)."""
     out = tmp_path_factory.mktemp("situationer") / "situationer.pdf"
-    result = run_cli("--content", CONTENT, "-o", out, "-q")
-    assert result.code == 0, result.err
-    return out
+    return build(CONTENT, BuildOptions(output=out, strict=True))

@@ -115,7 +115,8 @@ def test_figure_html_has_image_alt_caption_width(tmp_path: Path) -> None:
         width: 60%
         source: Camera.
 """)
-    assert re.search(r'<figure class="figure" id="figure-1" style="width: 60%">\s*<img src="file:///[^"]*/pic.png" '
+    assert re.search(r'<figure class="figure" id="figure-1" data-src="[^"]+"'
+                     r' style="width: 60%">\s*<img src="file:///[^"]*/pic.png" '
                      r'alt="A “single” &lt;pixel&gt;.">', html)
     assert '<span class="caption-label">Figure 1.</span> One pixel' in html
     assert '<span class="source-label">Source:</span> Camera.' in html
@@ -177,7 +178,8 @@ def test_chart_html_is_a_vector_svg_image_with_alt_text_and_data_table(tmp_path:
     import base64
 
     html = html_of(tmp_path, CHART)
-    match = re.search(r'<figure class="figure chart" id="wells">\s*<img src="data:image/svg\+xml;base64,([^"]+)" '
+    match = re.search(r'<figure class="figure chart" id="wells" data-src="[^"]+"'
+                      r'>\s*<img src="data:image/svg\+xml;base64,([^"]+)" '
                       r'alt="Two stacked bars.">', html)
     assert match
     svg = base64.b64decode(match[1]).decode()
@@ -236,11 +238,14 @@ def test_keyfigures_and_box_html(tmp_path: Path) -> None:
           - list: [one, two]
       - See [](#civic) and [](#counting).
 """, notes="  n1: The note.\n")
-    assert re.search(r'<aside class="box keyfigures" id="civic">\s*<p class="box-head"><span class="box-label">Box 1'
+    assert re.search(r'<aside class="box keyfigures" id="civic" data-src="[^"]+"'
+                     r'>\s*<p class="box-head"><span class="box-label">Box 1'
                      r'</span><span class="box-title">Civic space</span></p>', html)
     assert '<span class="keyfigure-value">5,734</span> <span class="keyfigure-label">registered CSOs</span>' in html
-    assert re.search(r'<aside class="box callout" id="counting">\s*<p class="box-head"><span class="box-label">Box 2'
-                     r'</span><span class="box-title">How we count</span></p>\s*<p>A household counts when served.'
+    assert re.search(r'<aside class="box callout" id="counting" data-src="[^"]+"'
+                     r'>\s*<p class="box-head"><span class="box-label">Box 2'
+                     r'</span><span class="box-title">How we count</span></p>\s*<p data-src="[^"]+"'
+                     r'>A household counts when served.'
                      r'<span class="footnote-anchor" id="call-one.n1"></span>'
                      r'<span class="footnote" id="note-one.n1">The note.</span></p>',
                      html)
@@ -264,11 +269,13 @@ def test_quote_with_attribution_and_nested_lists(tmp_path: Path) -> None:
             sub: [two-a, two-b]
       - numbered: [One, {item: Two, sub: [two-a]}]
 """)
-    assert re.search(r'<figure class="quote">\s*<blockquote><p>We cannot “choose” among rights.</p></blockquote>'
+    assert re.search(r'<figure class="quote" data-src="[^"]+"'
+                     r'>\s*<blockquote><p>We cannot “choose” among rights.</p></blockquote>'
                      r'\s*<figcaption>António Guterres</figcaption>', html)
-    assert re.search(r'<ul class="list">\s*<li>First\s*</li>\s*<li>Second\s*<ul>\s*<li>two-a</li>\s*<li>two-b</li>',
+    assert re.search(r'<ul class="list" data-src="[^"]+"'
+                     r'>\s*<li>First\s*</li>\s*<li>Second\s*<ul>\s*<li>two-a</li>\s*<li>two-b</li>',
                      html)
-    assert re.search(r'<ol class="list">\s*<li>One\s*</li>\s*<li>Two\s*<ol>\s*<li>two-a</li>', html)
+    assert re.search(r'<ol class="list" data-src="[^"]+">\s*<li>One\s*</li>\s*<li>Two\s*<ol>\s*<li>two-a</li>', html)
 
 
 def test_footnote_html_and_errors(tmp_path: Path) -> None:

@@ -1,0 +1,688 @@
+"""Preflight: inspect the laid-out pages for what the engine gets wrong, mend, lay out again.
+
+WeasyPrint breaks lines first-fit and knows nothing of a word hyphenated across
+a page, a run of hyphens or a note left a page after its call. This step reads
+the engine's own page and line boxes (never the PDF text), finds such defects,
+and mends each one locally through its block's `data-src` key (every block the
+templates write carries one: `<chapter file>:<line>`): a class or a few inline
+declarations on that one element, the HTML laid out again, the pages inspected
+again, for a bounded number of passes. The same input always takes the same
+passes and gives the same pages. What it cannot mend is reported against the
+content file and line the block came from.
+
+`run(layout_fn, html_fn, options)` is the whole interface: the pipeline hands in
+how to make the HTML for a set of mends and how to lay it out.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Position, Problem
+
+# -- limits: what counts as a defect, what a mend may change -------------------
+
+MAX_PASSES = 6  # layouts after the first; each mends what the one before showed
+TOLERANCE_PX = 0.75  # a glyph may pass the text block's edge by this much (about half a point)
+LOOSE_EM = 0.40  # a line is loose when justification adds more than this per word space (2.7x a space)
+LOOSE_OVER_NORM_EM = 0.30  # ...or this much more than the median of its paragraph's lines
+MAX_RUN = 2  # hyphenated line ends allowed in a row
+# word-spacing steps tried in turn: tighten first (it pulls a line back), then loosen
+SPACING_STEPS = ("-0.02em", "0.02em", "-0.035em", "0.035em")
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# how bad each defect is, to choose the best of the layouts made: a loose line is the mildest
+WEIGHTS = {"loose": 1, "hyphen-run": 3, "hyphenated-heading": 3}  # every other kind: 10
+
+KINDS = {  # kind -> how it reads in a report
+    "hyphen-break": "word hyphenated across a break",
+    "widow": "widow",
+    "orphan": "orphan",
+    "stranded-heading": "heading last on the page",
+    "stranded-caption": "caption apart from its figure",
+    "overfull": "line past the text block",
+    "footnote-away": "footnote on another page than its call",
+    "hyphen-run": "more than two hyphenated line ends in a row",
+    "hyphenated-heading": "hyphenated word in a heading",
+    "loose": "loose line",
+}
+
+
+@dataclass(frozen=True)
+class Defect:
+    kind: str
+    page: int  # 1-based, as a PDF viewer counts
+    key: str  # the data-src of the block it is in ("" when none)
+    text: str  # a snippet of the lines involved
+    detail: str = ""
+    free: float = 0.0  # a loose line: the share of its width justification had to fill
+    word: tuple[str, int] = ("", 0)  # a hyphenated word, and which occurrence in its block (1: the first)
+    zone: float = 0.0  # a loose line: its block's hyphenate-limit-zone, in % of the line
+    lines_after: int = 0  # a word broken across a break: the block's lines after it, when it ends there
+
+    @property
+    def ident(self) -> tuple[str, str, str]:
+        """The same defect in another layout, where pages may have moved."""
+        return (self.kind, self.key, self.text)
+
+    def describe(self) -> str:
+        extra = f" ({self.detail})" if self.detail else ""
+        return f"{KINDS[self.kind]}: \"{self.text}\"{extra}"
+
+
+@dataclass
+class Mend:
+    """What is done to one element: flags set in turn, and a word-spacing step."""
+
+    no_hyphens: bool = False
+    break_before: bool = False
+    keep_whole: bool = False
+    footnote_line: bool = False
+    keep_lines: bool = False
+    zone: float = 0.0  # hyphenate-limit-zone for this block, in %: below a loose line's free space
+    spacing: int = 0  # index into SPACING_STEPS, plus one; 0: untouched
+    words: tuple[tuple[str, int], ...] = ()  # words not to hyphenate: (word, occurrence in the block)
+    widows: int = 0  # lines the block must carry over a break: moves a hyphenated last line over
+    alt_widows: int = 0  # the widows that would move the line whose word is kept instead
+    laid_out: bool = False  # this mend has been laid out (a trade answers what that layout showed)
+    tried: dict[str, int] = field(default_factory=dict)  # defect kind -> mends tried for it
+
+    def classes(self) -> list[str]:
+        names = [("mend-no-hyphens", self.no_hyphens), ("mend-break-before", self.break_before),
+                 ("mend-keep", self.keep_whole), ("mend-footnote-line", self.footnote_line),
+                 ("mend-keep-lines", self.keep_lines)]
+        return [n for n, on in names if on]
+
+    def style(self) -> str:
+        rules = [f"word-spacing: {SPACING_STEPS[self.spacing - 1]}"] if self.spacing else []
+        if self.zone:
+            rules.append(f"hyphenate-limit-zone: {self.zone:g}%")
+        if self.widows:
+            rules.append(f"widows: {self.widows}")
+        return "; ".join(rules)
+
+    def label(self) -> str:
+        parts = [f"no hyphen in '{w}'" for w, _ in self.words]
+        parts += self.classes() + ([self.style()] if self.style() else [])
+        return ", ".join(parts) or "nothing"
+
+    def state(self) -> tuple:
+        return (self.no_hyphens, self.break_before, self.keep_whole, self.footnote_line, self.keep_lines,
+                self.zone, self.spacing, self.words, self.widows)
+
+
+# what to try for each kind of defect, in order; each step changes the Mend or is skipped
+Step = Callable[[Mend, Defect], bool]
+
+
+def _set(flag: str) -> Step:
+    def step(m: Mend, d: Defect) -> bool:
+        if getattr(m, flag):
+            return False
+        setattr(m, flag, True)
+        return True
+    return step
+
+
+def _spacing(index: int) -> Step:
+    def step(m: Mend, d: Defect) -> bool:
+        if m.spacing == index:
+            return False
+        m.spacing = index
+        return True
+    return step
+
+
+def _zone(m: Mend, d: Defect) -> bool:
+    """Let the engine try to hyphenate lines as loose as this one, and only those: first-fit
+    tries a hyphen only where the free space passes hyphenate-limit-zone."""
+    zone = max(1.0, int(d.free * 200 - 1) / 2)  # half a percent under the line's free space
+    current = m.zone or d.zone
+    if m.no_hyphens or current <= 1.0:
+        return False
+    if zone >= current:  # the line is still loose under the zone set before: go a step lower
+        zone = max(1.0, current - 1.5)
+    m.zone = zone
+    return True
+
+
+def _keep_word(m: Mend, d: Defect) -> bool:
+    """Forbid the hyphen in this one word: the line before the break changes, little else."""
+    if not d.word[0] or d.word in m.words or (m.no_hyphens and "-" not in d.word[0]):
+        return False
+    m.words = (*m.words, d.word)
+    m.alt_widows = d.lines_after + 1 if d.lines_after else 0
+    m.laid_out = False
+    return True
+
+
+def _move_line(m: Mend, d: Defect) -> bool:
+    """Carry the hyphenated line over the break with the rest of its paragraph: a page one
+    line short, the lines themselves unchanged."""
+    if not d.lines_after or m.widows == d.lines_after + 1:
+        return False
+    m.widows = d.lines_after + 1
+    return True
+
+
+def _trade(m: Mend, d: Defect) -> bool:
+    """A loose line made by keeping a word whole: let the word hyphenate again and carry its
+    line over the break instead."""
+    if not m.words or not m.alt_widows or not m.laid_out:
+        return False
+    m.words, m.widows, m.alt_widows = (), m.alt_widows, 0
+    return True
+
+
+_SPACINGS = [_spacing(i) for i in range(1, len(SPACING_STEPS) + 1)]
+LADDERS: dict[str, list[Step]] = {
+    "hyphen-break": [_keep_word, _move_line, *_SPACINGS, _set("no_hyphens")],
+    "widow": [_set("keep_lines"), *_SPACINGS[:2], _set("keep_whole"), *_SPACINGS[2:]],
+    "orphan": [_set("keep_lines"), *_SPACINGS[:2], _set("keep_whole"), *_SPACINGS[2:]],
+    "stranded-heading": [_set("break_before")],
+    "stranded-caption": [_set("keep_whole")],
+    "overfull": [],  # nothing local mends a line that does not fit: reported
+    "footnote-away": [_set("footnote_line"), *_SPACINGS],
+    "hyphen-run": [_keep_word, *_SPACINGS[:2], _set("no_hyphens")],
+    "hyphenated-heading": [_keep_word, _set("no_hyphens")],
+    "loose": [_zone, _trade, _zone, *_SPACINGS],
+}
+
+
+# -- reading the pages -----------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Line:
+    """One line (or one atomic block: a table row, an image) of a page's flow."""
+
+    page: int
+    key: str
+    element: Any  # the HTML element of the block the line belongs to
+    tag: str
+    classes: str
+    top: float
+    bottom: float
+    left: float = 0.0
+    text: str = ""
+    hyphen: str = ""  # "auto": the engine hyphenated; "explicit": broken at the word's own hyphen
+    spacing_em: float = 0.0  # justification added to each word space, in em
+    free: float = 0.0  # the share of the line's width that justification filled
+    zone: float = 0.0  # hyphenate-limit-zone, in % of the line's width
+    hyphenates: bool = False  # justified running text: counts toward the hyphenation figures
+    atomic: bool = False
+
+    @property
+    def heading(self) -> bool:
+        return self.tag in HEADINGS or "subheading" in self.classes.split()
+
+    @property
+    def caption(self) -> bool:
+        return self.tag in ("figcaption", "caption") or "caption" in self.classes.split()
+
+
+@dataclass
+class Pages:
+    lines: list[Line]  # the flow of every page, in order
+    calls: dict[int, tuple[int, str, str]]  # id(note element) -> (page of its call, key, text)
+    notes: dict[int, int]  # id(note element) -> page its body is on
+    defects: list[Defect]  # found while reading: overfull, notes over text
+
+
+def read_pages(document: Any) -> Pages:
+    from .typeset import boxes
+
+    out = Pages([], {}, {}, [])
+    for number, page in enumerate(document.pages, 1):
+        box = page._page_box
+        trim = (0.0, 0.0, box.margin_width(), box.margin_height())
+        text_right = box.content_box_x() + box.width
+        flow_bottom = 0.0
+        for child in box.children:
+            if isinstance(child, boxes.MarginBox):
+                _check_trim(child, trim, number, out, boxes)
+            elif isinstance(child, boxes.FootnoteAreaBox):
+                for note in child.children:
+                    out.notes[id(note.element)] = number
+                if child.children and flow_bottom > child.position_y + TOLERANCE_PX:
+                    out.defects.append(Defect("overfull", number, "", _snippet(_text(child)),
+                                              "the footnotes are drawn over the text"))
+                _check_trim(child, trim, number, out, boxes)
+            else:
+                before = len(out.lines)
+                _walk(child, "", number, text_right, trim, out, boxes)
+                flow_bottom = max([ln.bottom for ln in out.lines[before:]], default=flow_bottom)
+    return out
+
+
+def _walk(box: Any, key: str, page: int, right: float, trim: tuple, out: Pages, boxes: Any) -> None:
+    element = box.element
+    if element is not None and box.element_tag and "::" not in box.element_tag:
+        key = element.get("data-src") or key
+    if isinstance(box, boxes.LineBox):
+        out.lines.append(_line(box, key, page, right, trim, out, boxes))
+        return
+    if isinstance(box, boxes.TableRowBox | boxes.ReplacedBox):  # atomic here: no lines read inside
+        out.lines.append(Line(page, key, element, box.element_tag or "", _cls(element),
+                              box.position_y, box.position_y + box.margin_height(), box.position_x, atomic=True))
+        if box.position_x + box.margin_width() > right + TOLERANCE_PX:
+            out.defects.append(Defect("overfull", page, key, f"<{box.element_tag}>",
+                                      f"{(box.position_x + box.margin_width() - right) * 0.75:.1f} pt "
+                                      "past the text block"))
+        _check_trim(box, trim, page, out, boxes, key)
+        return
+    if isinstance(box, boxes.BlockContainerBox) and box.width != "auto":
+        right = min(right, box.content_box_x() + box.width) if box.children else right
+    for child in getattr(box, "children", ()):
+        _walk(child, key, page, right, trim, out, boxes)
+
+
+def _line(box: Any, key: str, page: int, right: float, trim: tuple, out: Pages, boxes: Any) -> Line:
+    texts = [d for d in box.descendants() if isinstance(d, boxes.TextBox)]
+    for d in box.descendants():
+        if d.footnote is not None:
+            out.calls[id(d.footnote.element)] = (page, key, _snippet(_join(texts)))
+    parent = box.element
+    line = Line(page, key, parent, box.element_tag or "", _cls(parent), box.position_y,
+                box.position_y + box.height, box.position_x, text=_join(texts))
+    if texts:
+        last = texts[-1]
+        style = last.style
+        line.hyphenates = style["text_align_all"] == "justify"  # running text, hyphenated or not
+        if last.text.endswith(style["hyphenate_character"]):
+            line.hyphen = "auto"
+        elif re.search(r"\w-$", last.text):
+            line.hyphen = "explicit"
+        spaced = [t.justification_spacing / t.style["font_size"] for t in texts if t.justification_spacing]
+        line.spacing_em = max(spaced, default=0.0)
+        width = right - box.position_x
+        if width > 0:
+            line.free = sum(t.justification_spacing * t.text.count(" ") for t in texts) / width
+            zone = style["hyphenate_limit_zone"]
+            if style["hyphens"] == "auto":  # else no zone makes the engine hyphenate
+                line.zone = zone.value if zone.unit == "%" else 100 * zone.value / width
+        ink = max(t.position_x + t.width for t in texts)
+        if ink > right + TOLERANCE_PX:
+            out.defects.append(Defect("overfull", page, key, _snippet(line.text, tail=True),
+                                      f"{(ink - right) * 0.75:.1f} pt past the text block"))
+            return line  # past the page too, most likely: said once
+    _check_trim(box, trim, page, out, boxes, key)
+    return line
+
+
+def _check_trim(box: Any, trim: tuple, page: int, out: Pages, boxes: Any, key: str = "") -> None:
+    for d in box.descendants():
+        if isinstance(d, boxes.TextBox | boxes.ReplacedBox):
+            x, y = d.position_x, d.position_y
+            if (x < trim[0] - TOLERANCE_PX or y < trim[1] - TOLERANCE_PX
+                    or x + d.width > trim[2] + TOLERANCE_PX or y + d.height > trim[3] + TOLERANCE_PX):
+                out.defects.append(Defect("overfull", page, key, _snippet(getattr(d, "text", "(image)")),
+                                          "past the edge of the page"))
+                return
+
+
+def _cls(element: Any) -> str:
+    return (element.get("class") or "") if element is not None else ""
+
+
+def _join(texts: list) -> str:
+    return "".join(t.text for t in texts)
+
+
+def _text(box: Any) -> str:
+    return " ".join(d.text for d in box.descendants() if hasattr(d, "text") and isinstance(d.text, str))
+
+
+def _snippet(text: str, n: int = 50, tail: bool = False) -> str:
+    text = " ".join(text.split())
+    if len(text) <= n:
+        return text
+    return "..." + text[-(n - 3):] if tail else text[: n - 3] + "..."
+
+
+# -- finding defects ----------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """The hyphenation figures of a layout, from its line boxes."""
+
+    pages: int = 0
+    lines: int = 0  # line ends where the engine may hyphenate (hyphens: auto)
+    hyphenated: int = 0
+    longest_run: int = 0
+    loose: int = 0
+
+    @property
+    def share(self) -> float:
+        return self.hyphenated / self.lines if self.lines else 0.0
+
+    def __str__(self) -> str:
+        return (f"{self.pages} pages, {self.hyphenated} of {self.lines} line ends hyphenated "
+                f"({100 * self.share:.1f}%), longest run {self.longest_run}, {self.loose} loose")
+
+
+def inspect(document: Any) -> tuple[list[Defect], Figures]:
+    """Every defect of a laid-out document, in page order, and its hyphenation figures."""
+    pages = read_pages(document)
+    lines = pages.lines
+    defects = list(pages.defects)
+    figures = Figures(pages=len(document.pages))
+    # breaks: between two lines of the flow on different pages, or where the flow goes back up (a column)
+    for i in range(len(lines) - 1):
+        a, b = lines[i], lines[i + 1]
+        if a.page == b.page and not (b.top < a.top and b.left > a.left):  # not a new column either
+            continue
+        defects += _at_break(i, lines)
+    # runs of hyphens, hyphenated headings, loose lines
+    run = 0
+    for index, ln in enumerate(lines):
+        if ln.atomic:
+            run = 0
+            continue
+        if ln.heading and ln.hyphen:
+            defects.append(Defect("hyphenated-heading", ln.page, ln.key, _snippet(ln.text, tail=True),
+                                  word=_broken_word(lines, index)))
+        if ln.hyphenates and not ln.heading:
+            figures.lines += 1
+            figures.hyphenated += bool(ln.hyphen)
+        run = run + 1 if ln.hyphen else 0
+        figures.longest_run = max(figures.longest_run, run)
+        if run == MAX_RUN + 1:
+            middle = index - 1  # unhyphenate the middle of the three: both neighbours change least
+            defects.append(Defect("hyphen-run", ln.page, ln.key, _snippet(ln.text, tail=True),
+                                  f"{MAX_RUN + 1} or more in a row",
+                                  word=_broken_word(lines, middle) if lines[middle].hyphen == "auto" else ("", 0)))
+    for paragraph in _paragraphs(lines):
+        spaced = [ln.spacing_em for ln in paragraph if ln.spacing_em > 0]
+        if not spaced:
+            continue
+        norm = statistics.median(spaced)
+        for ln in paragraph:
+            if ln.spacing_em > LOOSE_EM or (ln.spacing_em > norm + LOOSE_OVER_NORM_EM and len(spaced) > 2):
+                figures.loose += 1
+                defects.append(Defect("loose", ln.page, ln.key, _snippet(ln.text),
+                                      f"{ln.spacing_em:.2f} em added per space, paragraph's median {norm:.2f}",
+                                      free=ln.free, zone=ln.zone))
+    for note, page in pages.notes.items():
+        call = pages.calls.get(note)
+        if call is not None and call[0] != page:
+            defects.append(Defect("footnote-away", call[0], call[1], call[2],
+                                  f"its note is on page {page}"))
+    order = list(KINDS)
+    return sorted(defects, key=lambda d: (d.page, order.index(d.kind), d.key)), figures
+
+
+def _at_break(i: int, lines: list[Line]) -> list[Defect]:
+    a, b = lines[i], lines[i + 1]
+    where = f"pages {a.page}-{b.page}" if a.page != b.page else f"columns on page {a.page}"
+    found = []
+    if a.heading:
+        j = i  # the first of the headings that end the page (a section's title and a sub-heading)
+        while j > 0 and lines[j - 1].heading and lines[j - 1].page == a.page:
+            j -= 1
+        text = " / ".join(dict.fromkeys(ln.text for ln in lines[j:i + 1]))
+        found.append(Defect("stranded-heading", a.page, lines[j].key, _snippet(text), f"its text follows on {where}"))
+        return found
+    if a.key and a.key == b.key and (a.caption != b.caption):
+        cap = a if a.caption else b
+        found.append(Defect("stranded-caption", cap.page, cap.key, _snippet(cap.text), f"split over {where}"))
+    if a.element is not b.element or a.atomic or b.atomic:
+        return found
+    if a.hyphen:
+        found.append(Defect("hyphen-break", a.page, a.key, f"{_snippet(a.text, 40, tail=True)} / "
+                            f"{b.text.split(' ', 1)[0]}", where + (" (at its own hyphen)" if a.hyphen == "explicit"
+                                                               else ""), word=_broken_word(lines, i),
+                            lines_after=_lines_after(lines, i)))
+    # the paragraph goes on across the break: a line alone on either side is an orphan or a widow
+    if i == 0 or not _same_column(lines[i - 1], a):
+        found.append(Defect("orphan", a.page, a.key, _snippet(a.text), f"first line alone before {where}"))
+    if i + 2 >= len(lines) or not _same_column(b, lines[i + 2]):
+        found.append(Defect("widow", b.page, b.key, _snippet(b.text), f"last line alone after {where}"))
+    return found
+
+
+def _broken_word(lines: list[Line], i: int) -> tuple[str, int]:
+    """The word line i breaks with a hyphen, and its occurrence in the block's text so far."""
+    a = lines[i]
+    if i + 1 >= len(lines) or lines[i + 1].element is not a.element:
+        return ("", 0)
+    head = re.search(r"(\w+)\W?$", a.text)
+    tail = re.match(r"\W*?(\w+)", lines[i + 1].text)
+    if not head or not tail:
+        return ("", 0)
+    word = head.group(1) + ("-" if a.hyphen == "explicit" else "") + tail.group(1)
+    j = i
+    while j > 0 and lines[j - 1].element is a.element:
+        j -= 1
+    before = "".join(_unhyphenated(ln) for ln in lines[j:i]) + a.text[:head.start(1)]
+    return (word, len(re.findall(rf"\b{re.escape(word)}\b", before)) + 1)
+
+
+def _lines_after(lines: list[Line], i: int) -> int:
+    """How many lines the block has after the break after line i, when it ends before the next break."""
+    n, j = 0, i + 1
+    while j < len(lines) and lines[j].element is lines[i].element:
+        if j > i + 1 and not _same_column(lines[j - 1], lines[j]):
+            return 0  # it goes on over another break, where more widows would move other lines
+        n, j = n + 1, j + 1
+    return n
+
+
+def _unhyphenated(ln: Line) -> str:
+    """The line's text as it joins the next: an inserted hyphen dropped, a space where one was."""
+    return ln.text[:-1] if ln.hyphen == "auto" else ln.text if ln.hyphen else ln.text + " "
+
+
+def _same_column(a: Line, b: Line) -> bool:
+    """Are a and the line after it, b, of one block and one page or column?"""
+    return a.element is b.element and a.page == b.page and b.top >= a.top
+
+
+def _paragraphs(lines: list[Line]) -> Iterator[list[Line]]:
+    group: list[Line] = []
+    for ln in lines:
+        if group and ln.element is not group[0].element:
+            yield group
+            group = []
+        if not ln.atomic:
+            group.append(ln)
+    if group:
+        yield group
+
+
+# -- mending --------------------------------------------------------------------------
+
+
+def apply_mends(html: str, mends: dict[str, Mend]) -> str:
+    """The HTML with each mended element's start tag given its classes and style, and the
+    words it must not hyphenate wrapped in a span that says so."""
+    for key, mend in mends.items():
+        classes, style = mend.classes(), mend.style()
+        attr = f'data-src="{html_lib.escape(key)}"'
+        start = html.find(attr)
+        if start < 0:
+            continue
+        tag_start = html.rfind("<", 0, start)
+        tag_end = html.find(">", start)
+        for word, nth in mend.words:
+            html = _wrap_word(html, tag_end, word, nth)
+        if not classes and not style:
+            continue
+        tag = html[tag_start:tag_end]
+        if classes:
+            tag = _add_to_attribute(tag, "class", " ".join(classes), " ")
+        if style:
+            tag = _add_to_attribute(tag, "style", style, "; ")
+        html = html[:tag_start] + tag + html[tag_end:]
+    return html
+
+
+def _wrap_word(html: str, start: int, word: str, nth: int) -> str:
+    """Wrap the nth occurrence of word in the text (not the tags) after start."""
+    pattern = re.compile(rf"\b{re.escape(word)}\b")
+    seen = 0
+    for part in re.finditer(r"<[^>]*>|[^<]+", html[start + 1:]):
+        if part.group().startswith("<"):
+            continue
+        for found in pattern.finditer(part.group()):
+            seen += 1
+            if seen == nth:
+                at = start + 1 + part.start() + found.start()
+                return f'{html[:at]}<span class="mend-keep-word">{word}</span>{html[at + len(word):]}'
+    return html
+
+
+def _add_to_attribute(tag: str, name: str, value: str, sep: str) -> str:
+    found = re.search(rf'\s{name}="([^"]*)"', tag)
+    if found:
+        joined = f"{found.group(1)}{sep}{value}" if found.group(1) else value
+        return tag[:found.start(1)] + joined + tag[found.end(1):]
+    return f'{tag} {name}="{value}"'
+
+
+def _mend(defect: Defect, mends: dict[str, Mend]) -> bool:
+    """Take the next step of this defect's ladder on its block; False when none is left."""
+    if not defect.key:
+        return False
+    mend = mends.setdefault(defect.key, Mend())
+    ladder = LADDERS[defect.kind]
+    while mend.tried.get(defect.kind, 0) < len(ladder):
+        step = ladder[mend.tried.get(defect.kind, 0)]
+        mend.tried[defect.kind] = mend.tried.get(defect.kind, 0) + 1
+        if step(mend, defect):
+            return True
+    return False
+
+
+def _badness(defects: list[Defect]) -> int:
+    return sum(WEIGHTS.get(d.kind, 10) for d in defects)
+
+
+# -- the step ---------------------------------------------------------------------------
+
+
+@dataclass
+class Options:
+    mend: bool = True
+    max_passes: int = MAX_PASSES
+
+
+@dataclass
+class Pass:
+    defects: list[Defect]
+    figures: Figures
+    mends: dict[str, str]  # key -> what was applied in this layout
+
+
+@dataclass
+class PreflightReport:
+    passes: list[Pass]
+    final: int  # the index of the pass whose pages are kept
+    sources: dict[str, Position]
+    inspect_seconds: float = 0.0
+    layout_seconds: float = 0.0  # layouts after the first, for mending
+    html: str = ""  # the HTML of the pages kept
+
+    @property
+    def found(self) -> list[Defect]:
+        return self.passes[0].defects
+
+    @property
+    def remaining(self) -> list[Defect]:
+        return self.passes[self.final].defects
+
+    @property
+    def mends(self) -> dict[str, str]:
+        return self.passes[self.final].mends
+
+    def problems(self, severity: str = "warning") -> list[Problem]:
+        """What is left, as problems at the content file and line each block came from."""
+        out = []
+        for d in self.remaining:
+            pos = self.sources.get(d.key) or Position(_NO_FILE)
+            out.append(Problem(pos, f"page {d.page}: {d.describe()}", severity=severity,
+                               hint=_HINTS.get(d.kind, "")))
+        return out
+
+    def summary(self) -> str:
+        before, after = self.passes[0], self.passes[self.final]
+        left = {d.ident for d in after.defects}
+        mended = sum(1 for d in before.defects if d.ident not in left)
+        return (f"preflight: {len(before.defects)} defect(s) found, {mended} mended, "
+                f"{len(after.defects)} left, in {len(self.passes)} layout(s); "
+                f"before: {before.figures}; after: {after.figures}; "
+                f"inspection {self.inspect_seconds:.2f} s, layouts for mending {self.layout_seconds:.1f} s")
+
+    def lines(self) -> list[str]:
+        """The defects found and what became of them, page by page, then the summary."""
+        left = {d.ident for d in self.remaining}
+        found = {d.ident for d in self.found}
+        out = []
+        for d in self.found:
+            where = f" [{self.sources[d.key]}]" if d.key in self.sources else ""
+            state = "left" if d.ident in left else f"mended: {self.mends.get(d.key, 'gone after mends before it')}"
+            out.append(f"page {d.page}: {d.describe()}{where} -- {state}")
+        for d in self.remaining:
+            if d.ident not in found:
+                out.append(f"page {d.page}: {d.describe()} -- left (appeared while mending)")
+        out.append(self.summary())
+        return out
+
+
+_NO_FILE = Path("(layout)")
+_HINTS = {
+    "overfull": "shorten the text, or break a long word or address with a space",
+    "hyphen-break": "reword the paragraph slightly so that its lines fall differently",
+    "widow": "reword the paragraph slightly (a word more or less) so that its lines fall differently",
+    "orphan": "reword the paragraph slightly (a word more or less) so that its lines fall differently",
+    "footnote-away": "shorten the note, or call it earlier in the paragraph",
+}
+
+
+def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], str],
+        options: Options, sources: dict[str, Position] | None = None) -> tuple[Any, PreflightReport]:
+    """Lay out, inspect, mend and lay out again until clean or out of passes.
+
+    layout_fn(html) returns the engine's result (with `.document`); html_fn(mends)
+    the HTML with those mends applied. Returns the best layout (fewest defects,
+    the earliest among equals) and the report.
+    """
+    mends: dict[str, Mend] = {}
+    html = html_fn(mends)
+    laid = layout_fn(html)
+    started = time.perf_counter()
+    defects, figures = inspect(laid.document)
+    report = PreflightReport([Pass(defects, figures, {})], 0, sources or {}, html=html)
+    report.inspect_seconds += time.perf_counter() - started
+    best = laid
+    for _ in range(options.max_passes if options.mend else 0):
+        if not defects:
+            break
+        changed, seen = False, set()
+        for m in mends.values():
+            m.laid_out = True
+        for d in defects:
+            if (d.key, d.kind) not in seen:  # one step per block and kind in a pass
+                seen.add((d.key, d.kind))
+                changed |= _mend(d, mends)
+        if not changed:
+            break
+        started = time.perf_counter()
+        html = html_fn(mends)
+        laid = layout_fn(html)
+        report.layout_seconds += time.perf_counter() - started
+        started = time.perf_counter()
+        defects, figures = inspect(laid.document)
+        report.inspect_seconds += time.perf_counter() - started
+        applied = {k: m.label() for k, m in mends.items() if m.state() != Mend().state()}
+        report.passes.append(Pass(defects, figures, applied))
+        if _badness(defects) < _badness(report.remaining):
+            report.final, best, report.html = len(report.passes) - 1, laid, html
+    return best, report

@@ -1,0 +1,261 @@
+"""Preflight: each layout defect provoked on small pages, found without mending, gone with it.
+
+The pages here are short (80 mm, about ten lines; the report's measure, 148 mm)
+and set in the bundled fonts, so each layout takes a fraction of a second. Each text is sized so that
+the engine makes the defect; if an engine or font update moves the lines, the
+first assertion of a test says so ("the engine no longer makes the defect").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from folio import pipeline, preflight, typeset
+from folio.paths import PROJECT_ROOT, STYLES_DIR
+
+from .conftest import run_cli, write_report
+
+MENDS_CSS = (STYLES_DIR / "preflight.css").read_text(encoding="utf-8")
+PROSE_TEXT = ("Cambodia attaches importance to the role of the national human rights committee and its "
+         "cooperation with civil society organisations in the promotion and protection of human rights "
+         "across the provinces while it strengthens the institutions of justice and the independence of "
+         "the judiciary through training programmes for judges prosecutors and lawyers")
+PROSE = PROSE_TEXT.split()
+
+
+def prose(n: int, start: int = 0) -> str:
+    return " ".join(PROSE[(start + i) % len(PROSE)] for i in range(n))
+
+
+def page(body: str, css: str = "") -> str:
+    return f"""<!DOCTYPE html><html lang="en"><head><link rel="stylesheet" href="styles/fonts.css"><style>
+@page {{ size: 168mm 80mm; margin: 10mm }}
+body {{ font-family: "Report Serif"; font-size: 10.5pt; line-height: 15pt; margin: 0 }}
+p {{ margin: 0; text-align: justify; hyphens: auto; hyphenate-limit-zone: 8%; orphans: 2; widows: 2 }}
+h2 {{ font-size: 12pt; line-height: 15pt; margin: 15pt 0 0; break-after: avoid }}
+{css}
+{MENDS_CSS}</style></head><body>{body}</body></html>"""
+
+
+def lay(html: str) -> typeset.Laid:
+    return typeset.layout(html, PROJECT_ROOT.as_uri() + "/", (STYLES_DIR,))
+
+
+def kinds(defects: list[preflight.Defect]) -> list[tuple[str, int, str]]:
+    return [(d.kind, d.page, d.key) for d in defects]
+
+
+def mend(html: str) -> preflight.PreflightReport:
+    _, report = preflight.run(lay, lambda mends: preflight.apply_mends(html, mends), preflight.Options())
+    return report
+
+
+ENGINE_CHANGED = "the engine no longer makes the defect: resize the text"
+
+
+def test_a_word_hyphenated_across_pages_is_found_and_mended() -> None:
+    html = page(f'<p data-src="a">{prose(165)}</p><p data-src="b">{prose(140, 7)}</p>',
+                "p { hyphenate-limit-zone: 0 }")
+    defects, _ = preflight.inspect(lay(html).document)
+    assert ("hyphen-break", 2, "b") in kinds(defects), ENGINE_CHANGED
+    assert next(d for d in defects if d.kind == "hyphen-break").text.endswith("im‐ / portance")
+    report = mend(html)
+    assert report.remaining == []
+    assert report.passes[1].mends["b"].startswith("no hyphen in 'importance'")  # that word only, first
+    assert list(report.mends) == ["b"]
+
+
+def test_a_word_kept_whole_is_wrapped_where_it_was_broken() -> None:
+    html = '<p data-src="b">importance of <em>importance</em> and importance<span>x</span></p>'
+    mends = {"b": preflight.Mend(words=(("importance", 2),))}
+    assert preflight.apply_mends(html, mends) == (
+        '<p data-src="b">importance of <em><span class="mend-keep-word">importance</span></em> and importance'
+        "<span>x</span></p>")
+
+
+COMPOUND_TEXT = ("the people-elected government and the government-funded broadcasters met the well-known "
+             "non-governmental organisations in a long-awaited dialogue on socio-economic rights")
+COMPOUNDS = COMPOUND_TEXT.split()
+
+
+def test_a_word_broken_at_its_own_hyphen_across_pages_is_kept_whole() -> None:
+    words = " ".join(COMPOUNDS[(3 + i) % len(COMPOUNDS)] for i in range(140))
+    html = page(f'<p data-src="a">{prose(63)}</p><p data-src="b">{words}</p>', "p { hyphens: manual }")
+    defects, _ = preflight.inspect(lay(html).document)
+    broken = [d for d in defects if d.kind == "hyphen-break"]
+    assert [(d.page, d.key, d.word) for d in broken] == [(1, "b", ("well-known", 3))], ENGINE_CHANGED
+    assert broken[0].detail == "pages 1-2 (at its own hyphen)"
+    report = mend(html)
+    assert "hyphen-break" not in [d.kind for d in report.remaining]
+    assert "no hyphen in 'well-known'" in report.mends["b"]
+
+
+def test_a_word_hyphenated_across_columns_is_found_and_mended() -> None:
+    html = page('<div style="columns: 2; column-gap: 6mm; column-fill: auto; height: 40mm">'
+                f'<p data-src="a">{prose(48)}</p></div>', "p { hyphenate-limit-zone: 0 }")
+    defects, _ = preflight.inspect(lay(html).document)
+    broken = [d for d in defects if d.kind == "hyphen-break"]
+    assert [(d.page, d.detail, d.word) for d in broken] == [(1, "columns on page 1", ("judiciary", 1))], ENGINE_CHANGED
+    report = mend(html)
+    assert "hyphen-break" not in [d.kind for d in report.remaining]
+
+
+def test_a_heading_at_the_foot_is_found_and_kept_with_its_text() -> None:
+    # the engine honours break-after: avoid; a stylesheet without it strands the heading
+    html = page(f'<p data-src="a">{prose(92)}</p><h2 data-src="h">A heading here</h2>'
+                f'<p data-src="b">{prose(60, 7)}</p>', "h2 { break-after: auto }")
+    defects, _ = preflight.inspect(lay(html).document)
+    assert ("stranded-heading", 1, "h") in kinds(defects), ENGINE_CHANGED
+    report = mend(html)
+    assert "stranded-heading" not in [d.kind for d in report.remaining]
+    assert report.mends["h"] == "mend-break-before"
+
+
+def test_two_headings_at_the_foot_go_over_together() -> None:
+    html = page(f'<p data-src="a">{prose(92)}</p><h2 data-src="h">A heading here</h2>'
+                f'<h2 data-src="s" style="margin-top: 0">And a sub-heading</h2><p data-src="b">{prose(60, 7)}</p>',
+                "h2 { break-after: auto }")
+    defects, _ = preflight.inspect(lay(html).document)
+    stranded = [d for d in defects if d.kind == "stranded-heading"]
+    assert [(d.page, d.key) for d in stranded] == [(1, "h")], ENGINE_CHANGED
+    report = mend(html)
+    assert "stranded-heading" not in [d.kind for d in report.remaining]
+    assert report.mends["h"] == "mend-break-before" and "s" not in report.mends
+
+
+@pytest.mark.parametrize(("kind", "words", "page_number", "key"), [("widow", 78, 2, "b"), ("orphan", 114, 1, "b")])
+def test_widows_and_orphans_are_found_and_mended(kind: str, words: int, page_number: int, key: str) -> None:
+    html = page(f'<p data-src="a">{prose(words)}</p><p data-src="b">{prose(60, 7)}</p>',
+                "p { widows: 1; orphans: 1 }")
+    defects, _ = preflight.inspect(lay(html).document)
+    assert (kind, page_number, key) in kinds(defects), ENGINE_CHANGED
+    report = mend(html)
+    assert report.remaining == []
+    assert "mend-keep-lines" in report.mends[key]
+
+
+def test_a_long_note_near_the_foot_is_found_and_brought_back_to_its_call() -> None:
+    html = page(f'<p data-src="a">{prose(91)}<span class="footnote">{prose(40, 3)}</span> {prose(30, 9)}</p>'
+                f'<p data-src="b">{prose(60, 7)}</p>', ".footnote { float: footnote; font-size: 8pt }")
+    defects, _ = preflight.inspect(lay(html).document)
+    assert ("footnote-away", 1, "a") in kinds(defects), ENGINE_CHANGED
+    report = mend(html)
+    assert "footnote-away" not in [d.kind for d in report.remaining]
+    assert "mend-footnote-line" in report.mends["a"]
+
+
+def test_runs_of_hyphens_are_found_and_broken() -> None:
+    long_words = ["international", "responsibilities", "constitutional", "administrative", "environmental",
+                  "accountability", "comprehensive", "assessments", "cooperation"]
+    text = " ".join(long_words[i % len(long_words)] for i in range(60))
+    html = page(f'<p data-src="r">{text}</p>', "p { hyphenate-limit-zone: 0 }")
+    defects, figures = preflight.inspect(lay(html).document)
+    assert "hyphen-run" in [d.kind for d in defects], ENGINE_CHANGED
+    assert figures.longest_run > 2
+    report = mend(html)
+    assert "hyphen-run" not in [d.kind for d in report.remaining]
+    assert report.passes[report.final].figures.longest_run <= 2
+
+
+def test_loose_lines_are_found_and_tightened_by_hyphenating_that_paragraph_only() -> None:
+    html = page(f'<p data-src="l">{prose(120)}</p><p data-src="m">{prose(20, 3)}</p>',
+                "p { hyphenate-limit-zone: 30% }")
+    defects, _ = preflight.inspect(lay(html).document)
+    assert "loose" in [d.kind for d in defects], ENGINE_CHANGED
+    report = mend(html)
+    assert "loose" not in [d.kind for d in report.remaining]
+    assert "hyphenate-limit-zone" in report.mends["l"]
+    assert "m" not in report.mends
+
+
+def test_an_overfull_line_is_found_and_reported_not_mended() -> None:
+    html = page(f'<p data-src="o" style="overflow-wrap: normal; text-align: left">Look at {"x" * 90} now.</p>')
+    defects, _ = preflight.inspect(lay(html).document)
+    assert ("overfull", 1, "o") in kinds(defects)
+    report = mend(html)
+    assert [d.kind for d in report.remaining] == ["overfull"]
+
+
+def test_a_caption_split_from_its_figure_is_found_and_kept_with_it() -> None:
+    rows = "".join(f"<p>Row {i} of the figure</p>" for i in range(6))
+    html = page(f'<p data-src="a">{prose(115)}</p><figure data-src="f" style="margin: 0">'
+                f"<figcaption>Figure 1: a caption above</figcaption>{rows}</figure>")
+    defects, _ = preflight.inspect(lay(html).document)
+    assert ("stranded-caption", 1, "f") in kinds(defects), ENGINE_CHANGED
+    report = mend(html)
+    assert report.remaining == []
+    assert report.mends == {"f": "mend-keep"}
+
+
+def test_clean_pages_are_laid_out_once() -> None:
+    html = page(f'<p data-src="a">{prose(20)}</p>')
+    report = mend(html)
+    assert report.found == [] and len(report.passes) == 1 and report.layout_seconds == 0
+
+
+def test_mends_go_on_the_start_tag_of_their_block_only() -> None:
+    html = '<p data-src="x.yaml:3" class="lead">a</p><p data-src="x.yaml:30" style="color: red">b</p>'
+    mends = {"x.yaml:3": preflight.Mend(no_hyphens=True), "x.yaml:30": preflight.Mend(spacing=1)}
+    assert preflight.apply_mends(html, mends) == (
+        '<p data-src="x.yaml:3" class="lead mend-no-hyphens">a</p>'
+        '<p data-src="x.yaml:30" style="color: red; word-spacing: -0.02em">b</p>')
+
+
+def test_the_same_input_gives_the_same_mends() -> None:
+    html = page(f'<p data-src="a">{prose(165)}</p><p data-src="b">{prose(140, 7)}</p>',
+                "p { hyphenate-limit-zone: 0 }")
+    first, second = mend(html), mend(html)
+    assert first.html == second.html and first.mends == second.mends
+
+
+# -- through the build: keys point at the content, --preflight, --no-mend, --strict
+
+CHAPTER = """\
+title: One
+sections:
+  - title: First Section
+    id: first
+    blocks:
+      - A short paragraph.
+      - list:
+          - {word}
+"""
+
+
+def test_an_unmendable_defect_is_a_warning_at_its_content_line_and_fails_strict(tmp_path: Path) -> None:
+    content = write_report(tmp_path / "content", chapters={"10-one.yaml": CHAPTER.format(word="x" * 120)})
+    out = tmp_path / "r.pdf"
+    run = run_cli("--content", content, "-o", out, "--preflight")
+    assert run.code == 0, run.err
+    assert "10-one.yaml:8:13: warning: page 3: line past the text block" in run.err
+    assert "preflight: 1 defect(s) found, 0 mended, 1 left" in run.out
+    out.unlink()
+    strict = run_cli("--content", content, "-o", out, "--strict")
+    assert strict.code == 1
+    assert "10-one.yaml:8:13: error: page 3: line past the text block" in strict.err
+    assert not out.exists()
+
+
+def test_every_block_carries_its_source_key(tmp_path: Path) -> None:
+    content = write_report(tmp_path / "content", chapters={"10-one.yaml": CHAPTER.format(word="word")})
+    prepared = pipeline.prepare(content)
+    for key in ("10-one.yaml:1", "10-one.yaml:3", "10-one.yaml:6", "10-one.yaml:8"):
+        assert f'data-src="{key}"' in prepared.html
+        assert prepared.doc.sources[key].path.name == "10-one.yaml"
+
+
+def test_no_mend_keeps_the_engines_pages(tmp_path: Path) -> None:
+    content = write_report(tmp_path / "content")
+    run = run_cli("--content", content, "-o", tmp_path / "r.pdf", "--preflight", "--no-mend")
+    assert run.code == 0, run.err
+    assert "preflight: 0 defect(s) found, 0 mended, 0 left, in 1 layout(s)" in run.out
+
+
+def test_the_situationer_has_clean_pages(situationer_build: pipeline.Result) -> None:
+    checked = situationer_build.preflight
+    assert checked is not None and checked.remaining == []
+    figures = checked.passes[checked.final].figures
+    assert figures.share <= 0.08, figures  # hyphenated line ends
+    assert figures.longest_run <= 2 and figures.loose == 0, figures
