@@ -30,6 +30,8 @@ ALLOWED_SCHEMES = ("https://", "mailto:")
 # Typography the author need not type: a spaced hyphen is a dash; non-breaking spaces after
 # a title before a name, and between a number and what it counts.
 _TYPOGRAPHY_RULES = [
+    # "HIV/AIDS", "and/or": a line may break after a slash, which splits the term; keep it whole
+    (re.compile(r"(?<![\w/.:@-])(\w{1,12}/\w{1,12})(?![\w/])"), '<span class="nobreak">\\1</span>'),
     (re.compile(r"(?<=\S) - (?=\S)"), " \u2013 "),
     (re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof|St|No|Art|H\.E)\. (?=\w)"), "\\1.\u00a0"),
     (re.compile(r"\b(\d[\d,.]*) (million|billion|trillion|percent|per cent|USD|EUR|CHF|km|kg|m|cm|mm|ha)\b"),
