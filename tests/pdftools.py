@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -54,8 +55,8 @@ def margin_texts(pdf: Path, band_mm: float = 22.0) -> list[str]:
 TEXT_OPERATORS = {"Tj", "TJ", "'", '"'}
 
 
-def _struct_elements(root) -> set[tuple[int, int]]:
-    """objgen of every structure element reachable from the StructTreeRoot through /K."""
+def struct_elements(root) -> Iterator:
+    """Every structure element reachable from the StructTreeRoot through /K, once each."""
     import pikepdf
 
     seen: set[tuple[int, int]] = set()
@@ -73,9 +74,9 @@ def _struct_elements(root) -> set[tuple[int, int]]:
             seen.add(node.objgen)
         if node.get("/Type") in (pikepdf.Name.MCR, pikepdf.Name.OBJR):
             continue
+        yield node
         if "/K" in node:
             stack.append(node.K)
-    return seen
 
 
 def marked_content(pdf_path: Path) -> list[dict]:
@@ -86,7 +87,7 @@ def marked_content(pdf_path: Path) -> list[dict]:
     out = []
     with pikepdf.open(pdf_path) as pdf:
         tree = pdf.Root.StructTreeRoot
-        reachable = _struct_elements(tree)
+        reachable = {n.objgen for n in struct_elements(tree) if n.is_indirect}
         nums = tree.ParentTree.Nums
         parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
         for number, page in enumerate(pdf.pages):

@@ -21,7 +21,7 @@ from folio.pipeline import load, prepare, roots_for
 from folio.resolve import Resolver
 
 from .conftest import ROOT, run_cli, write_report
-from .pdftools import margin_texts, page_texts
+from .pdftools import margin_texts, page_texts, struct_elements
 
 BRIEFING = ROOT / "examples" / "briefing"
 REPORT = "title: Blocks\nissuer: Test\ndate: 2021-02-09\nchapters: [10-one.yaml]\n"
@@ -186,22 +186,10 @@ def test_a_chart_is_vector_drawing_with_text_not_a_raster_image(ua_pdf: Path) ->
 
 
 def test_alt_text_is_in_the_structure_tree(ua_pdf: Path) -> None:
-    alts = []
     with pikepdf.open(ua_pdf) as pdf:
         assert "/StructTreeRoot" in pdf.Root
-        stack = [pdf.Root.StructTreeRoot]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, pikepdf.Array):
-                stack.extend(node)
-                continue
-            if not isinstance(node, pikepdf.Dictionary):
-                continue
-            if node.get("/S") == "/Figure" and "/Alt" in node:
-                alts.append(str(node.Alt))
-            kids = node.get("/K")
-            if kids is not None:
-                stack.append(kids)
+        alts = [str(node.Alt) for node in struct_elements(pdf.Root.StructTreeRoot)
+                if node.get("/S") == "/Figure" and "/Alt" in node]
     assert "Bars rising from 120 wells in 2019 to 171 in 2021." in alts
     assert "A dark square." in alts
 
