@@ -8,6 +8,7 @@ traceback reaches the user unless --debug is given.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -30,6 +31,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--html", type=Path, metavar="FILE", help="also write the HTML that was typeset")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    # For benchmarks/run.py: the time of each step as one JSON line on stderr.
+    p.add_argument("--timings", action="store_true", help=argparse.SUPPRESS)
     return p
 
 
@@ -41,7 +44,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
 
     try:
         with sigterm_as_interrupt():
-            return _run(args, out)
+            return _run(args, out, err)
     except ContentError as exc:
         if args.debug:
             raise
@@ -66,7 +69,7 @@ def _nothing_written(args: argparse.Namespace) -> str:
     return "no PDF written (the last one is unchanged)."
 
 
-def _run(args: argparse.Namespace, out: TextIO) -> int:
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from . import pipeline
 
     if args.check:
@@ -80,4 +83,6 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     result = pipeline.build(args.content, pipeline.BuildOptions(output=args.output, html_out=args.html))
     if not args.quiet:
         print(f"wrote {result.path} ({result.pages} pages) in {result.seconds:.1f} s", file=out)
+    if args.timings:
+        print(json.dumps({"pages": result.pages, "seconds": result.seconds, "steps": result.timings.steps}), file=err)
     return 0

@@ -97,12 +97,13 @@ class BuildOptions:
 
 def build(content: Path, options: BuildOptions | None = None) -> Result:
     """Build the PDF; the target is replaced only when everything succeeded."""
-    from . import typeset  # WeasyPrint is imported only when a PDF is made
     from .write import check_target, write_atomic
 
     options = options or BuildOptions()
     started = time.perf_counter()
     timings = Timings()
+    with Stopwatch(timings, "import"):
+        from . import typeset  # WeasyPrint is imported only when a PDF is made
     if options.output is not None:
         check_target(options.output)
     prepared = prepare(content, timings)
