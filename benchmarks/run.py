@@ -206,7 +206,7 @@ def measure_watch(content: Path, work: Path, edits: int) -> tuple[float, float] 
             time.sleep(0.3)
             edited = time.perf_counter()
             chapter.write_text(original + f"\n# edit {i}\n", encoding="utf-8")
-            line = _wait_line(proc, "wrote")
+            line = _wait_line(proc, "rebuilt")
             if line is None:
                 print("watch: no rebuild seen", file=sys.stderr)
                 return None, None

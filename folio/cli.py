@@ -29,6 +29,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true",
                    help="validate the content and templates, report every problem, write nothing")
     p.add_argument("--html", type=Path, metavar="FILE", help="also write the HTML that was typeset")
+    p.add_argument("--watch", action="store_true",
+                   help="build, then rebuild on every saved change of content, templates, styles or fonts "
+                        "(Ctrl-C to stop)")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     # For benchmarks/run.py: the time of each step as one JSON line on stderr.
@@ -39,7 +42,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if args.watch and args.check:
+        p.error("--watch and --check cannot be used together")
     from .write import sigterm_as_interrupt
 
     try:
@@ -80,7 +86,12 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"{args.content}: {chapters} chapters, no problems found "
                   f"({time.perf_counter() - started:.2f} s)", file=out)
         return 0
-    result = pipeline.build(args.content, pipeline.BuildOptions(output=args.output, html_out=args.html))
+    options = pipeline.BuildOptions(output=args.output, html_out=args.html)
+    if args.watch:
+        from .watch import Watcher
+
+        return Watcher(args.content, options, out, err).run()
+    result = pipeline.build(args.content, options)
     if not args.quiet:
         print(f"wrote {result.path} ({result.pages} pages) in {result.seconds:.1f} s", file=out)
     if args.timings:

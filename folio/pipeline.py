@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 
@@ -20,7 +22,7 @@ from .errors import Problems
 from .paths import PROJECT_ROOT, STYLES_DIR
 from .render import STYLESHEETS, BuildInfo, build_timestamp, environment, page_css, render_html
 from .resolve import Document, Resolver
-from .validate import read_report
+from .validate import ChapterCache, read_report
 
 
 @dataclass
@@ -49,19 +51,41 @@ class Prepared:
     html: str
 
 
-def load(content: Path) -> model.Report:
+@dataclass
+class Warm:
+    """What a long-lived process (--watch) keeps from one build to the next.
+
+    The parsed templates (Jinja reloads a template only when its file changed), the
+    chapters read from unchanged files, and the safe fetcher with the bytes of the
+    fonts and images it has read; `forget` drops what a changed file made stale.
+    """
+
+    env: Any = None  # jinja2.Environment, made on first use
+    chapters: ChapterCache = field(default_factory=dict)
+    fetcher: Any = None  # typeset.ProjectFetcher, made on first use (it imports WeasyPrint)
+    roots: tuple[Path, ...] = ()
+
+    def forget(self, paths: Iterable[Path]) -> None:
+        if self.fetcher is not None:
+            for path in paths:
+                self.fetcher.cache.pop(os.path.realpath(path), None)
+
+
+def load(content: Path, chapter_cache: ChapterCache | None = None) -> model.Report:
     problems = Problems()
-    report = read_report(content.resolve(), problems)
+    report = read_report(content.resolve(), problems, chapter_cache)
     problems.raise_if_any()
     assert report is not None
     return report
 
 
-def prepare(content: Path, timings: Timings | None = None, env=None) -> Prepared:
+def prepare(content: Path, timings: Timings | None = None, env=None, warm: Warm | None = None) -> Prepared:
     """Everything up to the HTML; raises ContentError with every problem found."""
     timings = timings or Timings()
+    if warm is not None:
+        warm.env = env = env or warm.env or environment()
     with Stopwatch(timings, "load"):
-        report = load(content)
+        report = load(content, warm.chapters if warm is not None else None)
     with Stopwatch(timings, "render"):
         problems = Problems()
         doc = Resolver(report, problems).resolve()
@@ -95,7 +119,7 @@ class BuildOptions:
     html_out: Path | None = None  # also write the HTML that was typeset
 
 
-def build(content: Path, options: BuildOptions | None = None) -> Result:
+def build(content: Path, options: BuildOptions | None = None, warm: Warm | None = None) -> Result:
     """Build the PDF; the target is replaced only when everything succeeded."""
     from .write import check_target, write_atomic
 
@@ -106,13 +130,19 @@ def build(content: Path, options: BuildOptions | None = None) -> Result:
         from . import typeset  # WeasyPrint is imported only when a PDF is made
     if options.output is not None:
         check_target(options.output)
-    prepared = prepare(content, timings)
+    prepared = prepare(content, timings, warm=warm)
     target = options.output or default_output(prepared.report)
     check_target(target)
     if options.html_out is not None:
         write_atomic(options.html_out, prepared.html.encode("utf-8"))
     with Stopwatch(timings, "layout"):
-        laid = typeset.layout(prepared.html, PROJECT_ROOT.as_uri() + "/", roots_for(prepared.report))
+        roots = roots_for(prepared.report)
+        fetcher = None
+        if warm is not None:
+            if warm.fetcher is None or warm.roots != roots:
+                warm.fetcher, warm.roots = typeset.ProjectFetcher(roots), roots
+            fetcher = warm.fetcher
+        laid = typeset.layout(prepared.html, PROJECT_ROOT.as_uri() + "/", roots, fetcher=fetcher)
     with Stopwatch(timings, "pdf"):
         data = typeset.pdf_bytes(laid)
     with Stopwatch(timings, "write"):
