@@ -319,6 +319,7 @@ def main() -> int:
     p.add_argument("--sizes", default="", help="comma-separated multiples of the Situationer (default 1,10,40)")
     p.add_argument("--label", default="current", help="name of this run in BENCHMARKS.md (e.g. before, after)")
     p.add_argument("--note", default="", help="a sentence shown under the label")
+    p.add_argument("--merge", action="store_true", help="add these sizes to the label's stored figures")
     p.add_argument("--no-watch", action="store_true", help="skip the watch-mode measurement")
     p.add_argument("--keep", type=Path, help="keep the generated reports and PDFs in this folder")
     p.add_argument("--build-arg", action="append", default=[], help="pass an extra option to build.py")
@@ -334,9 +335,14 @@ def main() -> int:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    sizes_done = [asdict(r) for r in results]
+    stored = RESULTS / f"{args.label}.json"
+    if args.merge and stored.is_file():  # keep the sizes this run did not measure
+        kept = [s for s in json.loads(stored.read_text())["sizes"] if s["times"] not in sizes]
+        sizes_done = sorted(kept + sizes_done, key=lambda s: s["times"])
     record = {"label": args.label, "note": args.note, "runs": runs, "quick": args.quick,
-              "machine": machine(), "sizes": [asdict(r) for r in results]}
-    (RESULTS / f"{args.label}.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+              "machine": machine(), "sizes": sizes_done}
+    stored.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     write_markdown(BENCHMARKS_MD)
     for r in results:
         print(f"x{r.times}: {r.pages} pages, ours {r.wall:.2f} s, bare {r.bare_wall:.2f} s "

@@ -90,8 +90,15 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.watch:
         from .watch import Watcher
 
-        return Watcher(args.content, options, out, err).run()
-    result = pipeline.build(args.content, options)
+        return Watcher(args.content, options, out, err, quiet=args.quiet).run()
+    from .progress import Progress, wanted
+
+    if wanted(err, args.quiet):
+        with Progress(err) as progress:
+            options.progress = progress.step_started
+            result = pipeline.build(args.content, options)
+    else:
+        result = pipeline.build(args.content, options)
     if not args.quiet:
         print(f"wrote {result.path} ({result.pages} pages) in {result.seconds:.1f} s", file=out)
     if args.timings:

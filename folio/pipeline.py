@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from .validate import ChapterCache, read_report
 @dataclass
 class Timings:
     steps: dict[str, float] = field(default_factory=dict)
+    listener: Callable[[str], None] | None = None  # told each step's name as it starts (progress.py)
 
     def add(self, name: str, seconds: float) -> None:
         self.steps[name] = self.steps.get(name, 0.0) + seconds
@@ -38,6 +39,8 @@ class Stopwatch:
         self.timings, self.name = timings, name
 
     def __enter__(self) -> None:
+        if self.timings.listener is not None:
+            self.timings.listener(self.name)
         self.start = time.perf_counter()
 
     def __exit__(self, *exc: object) -> None:
@@ -117,6 +120,7 @@ class BuildOptions:
 
     output: Path | None = None  # default: build/<slug>.pdf
     html_out: Path | None = None  # also write the HTML that was typeset
+    progress: Callable[[str], None] | None = None  # told the name of each step as it starts
 
 
 def build(content: Path, options: BuildOptions | None = None, warm: Warm | None = None) -> Result:
@@ -125,7 +129,7 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
 
     options = options or BuildOptions()
     started = time.perf_counter()
-    timings = Timings()
+    timings = Timings(listener=options.progress)
     with Stopwatch(timings, "import"):
         from . import typeset  # WeasyPrint is imported only when a PDF is made
     if options.output is not None:

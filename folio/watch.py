@@ -11,13 +11,14 @@ write step replaces the PDF only when a build succeeded). Ctrl-C stops it.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from . import pipeline
+from . import pipeline, progress
 from .errors import BuildError, ContentError, format_problems
 from .paths import STYLES_DIR, TEMPLATES_DIR
 
@@ -48,8 +49,10 @@ def change_filter(output: Path | None) -> Callable[[object, str], bool]:
 class Watcher:
     """Builds `content` again and again, warm; reports each build in one line."""
 
-    def __init__(self, content: Path, options: pipeline.BuildOptions, out: TextIO, err: TextIO) -> None:
+    def __init__(self, content: Path, options: pipeline.BuildOptions, out: TextIO, err: TextIO,
+                 quiet: bool = False) -> None:
         self.content, self.options, self.out, self.err = content, options, out, err
+        self.show_progress = progress.wanted(err, quiet)
         self.warm = pipeline.Warm()
         self.last: pipeline.Result | None = None
 
@@ -58,7 +61,12 @@ class Watcher:
         self.warm.forget(changed)
         started = time.perf_counter()
         try:
-            result = pipeline.build(self.content, self.options, warm=self.warm)
+            if self.show_progress:
+                with progress.Progress(self.err) as shown:
+                    options = dataclasses.replace(self.options, progress=shown.step_started)
+                    result = pipeline.build(self.content, options, warm=self.warm)
+            else:
+                result = pipeline.build(self.content, self.options, warm=self.warm)
         except ContentError as exc:
             count = len(exc.problems)
             print(format_problems(exc.problems), file=self.err)
