@@ -90,6 +90,7 @@ def make_report(times: int, folder: Path) -> Path:
 @dataclass
 class Run:
     wall: float
+    cpu: float  # user + system seconds of the child and the children it waited for
     maxrss_mib: float
     stderr: str
     stdout: str
@@ -114,7 +115,7 @@ def run_child(argv: list[str], env: dict[str, str] | None = None) -> Run:
     out, err = chunks.get("out", b"").decode(), chunks.get("err", b"").decode()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{err}")
-    return Run(wall, usage.ru_maxrss / 1024, err, out)
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, err, out)
 
 
 def child_env() -> dict[str, str]:
@@ -134,11 +135,13 @@ class SizeResult:
     runs: int = 0
     wall: float = 0.0  # median whole-process seconds, our build
     wall_all: list[float] = field(default_factory=list)
+    cpu: float = 0.0  # median CPU seconds: steadier than wall time on a shared machine
     steps: dict[str, float] = field(default_factory=dict)  # medians of the build's own timings
     maxrss_mib: float = 0.0
     pdf_bytes: int = 0
     bare_wall: float = 0.0
     bare_wall_all: list[float] = field(default_factory=list)
+    bare_cpu: float = 0.0
     bare_maxrss_mib: float = 0.0
     bare_pdf_bytes: int = 0
     watch_rebuild: float | None = None  # median seconds the watch process reports per rebuild
@@ -156,21 +159,24 @@ def measure(times: int, runs: int, work: Path, watch: bool, extra: list[str]) ->
     run_child(ours)
     run_child(bare)
     reports: list[dict] = []
-    rss, bare_rss = [], []
+    rss, bare_rss, cpu, bare_cpu = [], [], [], []
     for i in range(runs):
         r = run_child(ours)
         report = json.loads(r.stderr.strip().splitlines()[-1])
         reports.append(report)
         result.wall_all.append(r.wall)
         rss.append(r.maxrss_mib)
+        cpu.append(r.cpu)
         b = run_child(bare)
         result.bare_wall_all.append(b.wall)
         bare_rss.append(b.maxrss_mib)
+        bare_cpu.append(b.cpu)
         print(f"x{times}: run {i + 1}/{runs}: ours {r.wall:.2f} s, bare WeasyPrint {b.wall:.2f} s",
               file=sys.stderr, flush=True)
     result.pages = reports[-1]["pages"]
     result.wall = statistics.median(result.wall_all)
     result.bare_wall = statistics.median(result.bare_wall_all)
+    result.cpu, result.bare_cpu = statistics.median(cpu), statistics.median(bare_cpu)
     names = dict.fromkeys(k for rep in reports for k in rep["steps"])
     result.steps = {k: statistics.median(rep["steps"].get(k, 0.0) for rep in reports) for k in names}
     result.steps["total in process"] = statistics.median(rep["seconds"] for rep in reports)
@@ -266,6 +272,8 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "versions": ", ".join(f"{k} {v}" for k, v in versions.items()) + (f", Pango {pango}" if pango else ""),
         "harfbuzz-subset": "yes" if find_library("harfbuzz-subset") else "no (fontTools fallback)",
+        # Other work on the machine skews wall times; the load average says how much there was.
+        "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
 
 
@@ -276,7 +284,8 @@ def write_markdown(path: Path) -> None:
            "`benchmarks/results/`). Wall times are whole processes started afresh, medians after a",
            "warm-up; \"bare\" is `weasyprint.HTML(filename=...).write_pdf(...)` in its own process on the",
            "HTML our build typeset, run interleaved with ours. Peak memory is the child's ru_maxrss.",
-           "Ratios below 1 mean faster than the bare call. Timings are never asserted in tests.", ""]
+           "Ratios below 1 mean faster than the bare call. CPU is user + system time of the process and",
+           "the children it waited for. Timings are never asserted in tests.", ""]
     for file in labels:
         data = json.loads(file.read_text())
         m = data["machine"]
@@ -284,10 +293,11 @@ def write_markdown(path: Path) -> None:
                [f"## {data['label']}", ""]
         out += [f"- date: {m['date']}; {data['runs']} runs per figure{' (--quick)' if data.get('quick') else ''}",
                 f"- machine: {m['machine']}", f"- Python {m['python']}; {m['versions']}",
-                f"- HarfBuzz subsetter: {m['harfbuzz-subset']}", ""]
-        out += ["| report | pages | wall | per page | bare WeasyPrint | ours / bare | peak memory (bare) "
-                "| PDF size (bare) | watch rebuild / cold |",
-                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+                f"- HarfBuzz subsetter: {m['harfbuzz-subset']}; load average (1, 5, 15 min) at the end: "
+                f"{m.get('load', '?')}", ""]
+        out += ["| report | pages | wall | per page | bare WeasyPrint | ours / bare | CPU ours / bare "
+                "| peak memory (bare) | PDF size (bare) | watch rebuild / cold |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for s in data["sizes"]:
             watch = "-"
             if s.get("watch_rebuild"):
@@ -296,6 +306,7 @@ def write_markdown(path: Path) -> None:
             out.append(
                 f"| x{s['times']} | {s['pages']} | {s['wall']:.2f} s | {1000 * s['wall'] / s['pages']:.0f} ms "
                 f"| {s['bare_wall']:.2f} s | {s['wall'] / s['bare_wall']:.2f} "
+                f"| {_cpu(s)} "
                 f"| {s['maxrss_mib']:.0f} MiB ({s['bare_maxrss_mib']:.0f}) "
                 f"| {s['pdf_bytes'] / 1024:.0f} KiB ({s['bare_pdf_bytes'] / 1024:.0f}) | {watch} |")
         out += ["", "Where the time goes (medians, seconds, as the build measures itself; the rest of the",
@@ -310,6 +321,12 @@ def write_markdown(path: Path) -> None:
     if notes.is_file():
         out += [notes.read_text(encoding="utf-8").rstrip(), ""]
     path.write_text("\n".join(out), encoding="utf-8")
+
+
+def _cpu(s: dict) -> str:
+    if not s.get("cpu"):
+        return "-"
+    return f"{s['cpu']:.1f} / {s['bare_cpu']:.1f} s"
 
 
 def main() -> int:
