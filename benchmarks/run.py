@@ -146,6 +146,7 @@ class SizeResult:
     bare_pdf_bytes: int = 0
     watch_rebuild: float | None = None  # median seconds the watch process reports per rebuild
     watch_latency: float | None = None  # median seconds from saving a file to the new PDF
+    watch_cpu: float | None = None  # median CPU seconds the watch process spent per rebuild
 
 
 def measure(times: int, runs: int, work: Path, watch: bool, extra: list[str]) -> SizeResult:
@@ -185,14 +186,24 @@ def measure(times: int, runs: int, work: Path, watch: bool, extra: list[str]) ->
     result.pdf_bytes = pdf.stat().st_size
     result.bare_pdf_bytes = bare_pdf.stat().st_size
     if watch:
-        result.watch_rebuild, result.watch_latency = measure_watch(content, work / f"watch-x{times}", runs)
+        result.watch_rebuild, result.watch_latency, result.watch_cpu = measure_watch(
+            content, work / f"watch-x{times}", runs)
     return result
 
 
 REBUILT = re.compile(r"in ([0-9.]+) s")
 
 
-def measure_watch(content: Path, work: Path, edits: int) -> tuple[float, float] | tuple[None, None]:
+def _cpu_seconds(pid: int) -> float:
+    """User + system time of a running process so far (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure_watch(content: Path, work: Path, edits: int) -> tuple[float | None, float | None, float | None]:
     """Start `build.py --watch` on a copy of the report, edit a chapter `edits` times."""
     folder = work / "content"
     shutil.copytree(content, folder)
@@ -203,29 +214,30 @@ def measure_watch(content: Path, work: Path, edits: int) -> tuple[float, float] 
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT,
                             env=child_env(), text=True, bufsize=1)
     assert proc.stdout is not None
-    rebuilds, latencies = [], []
+    rebuilds, latencies, cpus = [], [], []
     try:
         if not _wait_line(proc, "wrote"):
             print("watch: no first build", file=sys.stderr)
-            return None, None
+            return None, None, None
         for i in range(edits + 1):
             time.sleep(0.3)
-            edited = time.perf_counter()
+            edited, cpu_before = time.perf_counter(), _cpu_seconds(proc.pid)
             chapter.write_text(original + f"\n# edit {i}\n", encoding="utf-8")
             line = _wait_line(proc, "rebuilt")
             if line is None:
                 print("watch: no rebuild seen", file=sys.stderr)
-                return None, None
+                return None, None, None
             if i == 0:
                 continue  # the first rebuild after start-up is the warm-up
             latencies.append(time.perf_counter() - edited)
+            cpus.append(_cpu_seconds(proc.pid) - cpu_before)
             match = REBUILT.search(line)
             if match:
                 rebuilds.append(float(match.group(1)))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    return statistics.median(rebuilds), statistics.median(latencies)
+    return statistics.median(rebuilds), statistics.median(latencies), statistics.median(cpus)
 
 
 def _wait_line(proc: subprocess.Popen, word: str, timeout: float = 300) -> str | None:
@@ -302,7 +314,10 @@ def write_markdown(path: Path) -> None:
             watch = "-"
             if s.get("watch_rebuild"):
                 watch = (f"{s['watch_rebuild'] / s['wall']:.2f} ({s['watch_rebuild']:.2f} s; "
-                         f"{s['watch_latency']:.2f} s save to PDF)")
+                         f"{s['watch_latency']:.2f} s save to PDF")
+                if s.get("watch_cpu") and s.get("cpu"):
+                    watch += f"; CPU {s['watch_cpu']:.2f} / {s['cpu']:.2f} s = {s['watch_cpu'] / s['cpu']:.2f}"
+                watch += ")"
             out.append(
                 f"| x{s['times']} | {s['pages']} | {s['wall']:.2f} s | {1000 * s['wall'] / s['pages']:.0f} ms "
                 f"| {s['bare_wall']:.2f} s | {s['wall'] / s['bare_wall']:.2f} "

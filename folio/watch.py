@@ -30,12 +30,12 @@ def watched_folders(content: Path) -> tuple[Path, ...]:
     return (content.resolve(), TEMPLATES_DIR, STYLES_DIR)
 
 
-def change_filter(output: Path | None) -> Callable[[object, str], bool]:
+def change_filter(*outputs: Path | None) -> Callable[[object, str], bool]:
     """Ignore our own output (a PDF or HTML written inside a watched folder) and its temporary files."""
     from watchfiles import DefaultFilter
 
     default = DefaultFilter()
-    ours = {p.resolve() for p in (output,) if p is not None}
+    ours = {p.resolve() for p in outputs if p is not None}
 
     def keep(change: object, path: str) -> bool:
         p = Path(path)
@@ -96,7 +96,7 @@ class Watcher:
         try:
             self.rebuild()
             print(f"watching {', '.join(_show(f) for f in folders)} (Ctrl-C to stop)", file=self.out, flush=True)
-            for changes in watch(*folders, watch_filter=change_filter(self.options.output),
+            for changes in watch(*folders, watch_filter=change_filter(self.options.output, self.options.html_out),
                                  debounce=DEBOUNCE_MS, step=STEP_MS, stop_event=stop, raise_interrupt=True):
                 changed = tuple(sorted({Path(path) for _, path in changes}))
                 self.rebuild(changed)

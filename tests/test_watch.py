@@ -138,3 +138,13 @@ def test_ctrl_c_stops_cleanly(report_dir: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, err
     assert "stopped watching" in out
     assert "Traceback" not in err
+
+
+def test_our_own_output_inside_a_watched_folder_is_not_a_change(tmp_path: Path) -> None:
+    from folio.watch import change_filter
+
+    keep = change_filter(tmp_path / "content" / "out.pdf", tmp_path / "content" / "out.html")
+    assert not keep(None, str(tmp_path / "content" / "out.pdf"))
+    assert not keep(None, str(tmp_path / "content" / "out.html"))
+    assert not keep(None, str(tmp_path / "content" / ".out.pdf.abc123.tmp"))
+    assert keep(None, str(tmp_path / "content" / "10-one.yaml"))
