@@ -8,6 +8,7 @@ traceback reaches the user unless --debug is given.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -43,15 +44,23 @@ def parser() -> argparse.ArgumentParser:
                    help="keep the engine's pages untouched: find the layout defects, mend none")
     p.add_argument("--strict", action="store_true",
                    help="fail when a layout defect (a word hyphenated across pages, a widow...) is left")
+    p.add_argument("--watch", action="store_true",
+                   help="build, then rebuild on every saved change of content, templates, styles or fonts "
+                        "(Ctrl-C to stop)")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    # For benchmarks/run.py: the time of each step as one JSON line on stderr.
+    p.add_argument("--timings", action="store_true", help=argparse.SUPPRESS)
     return p
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if args.watch and args.check:
+        p.error("--watch and --check cannot be used together")
     from .write import sigterm_as_interrupt
 
     try:
@@ -107,7 +116,18 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = pipeline.BuildOptions(
         output=args.output, html_out=args.html, profile=args.profile, draft=args.draft,
         bundled_fonts_only=args.bundled_fonts_only, mend=not args.no_mend, strict=args.strict)
-    result = pipeline.build(args.content, options)
+    if args.watch:
+        from .watch import Watcher
+
+        return Watcher(args.content, options, out, err, quiet=args.quiet).run()
+    from .progress import Progress, wanted
+
+    if wanted(err, args.quiet):
+        with Progress(err) as progress:
+            options.progress = progress.step_started
+            result = pipeline.build(args.content, options)
+    else:
+        result = pipeline.build(args.content, options)
     checked = result.preflight
     if checked is not None and args.preflight:
         print("\n".join(checked.lines()), file=out)
@@ -116,4 +136,6 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.quiet:
         wrote = [f"{path} ({pages} pages)" for path, pages in [(result.path, result.pages), *result.others]]
         print(f"wrote {' and '.join(wrote)} in {result.seconds:.1f} s", file=out)
+    if args.timings:
+        print(json.dumps({"pages": result.pages, "seconds": result.seconds, "steps": result.timings.steps}), file=err)
     return 0

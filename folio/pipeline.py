@@ -13,8 +13,10 @@ import html as html_lib
 import os
 import re
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 
@@ -23,12 +25,13 @@ from .errors import BuildError, ContentError, Position, Problem, Problems
 from .paths import PROJECT_ROOT, STYLES_DIR, Refused, project_file
 from .render import STYLESHEETS, BuildInfo, build_timestamp, built_at, environment, page_css, render_html, status_css
 from .resolve import Document, Resolver
-from .validate import read_report
+from .validate import ChapterCache, read_report
 
 
 @dataclass
 class Timings:
     steps: dict[str, float] = field(default_factory=dict)
+    listener: Callable[[str], None] | None = None  # told each step's name as it starts (progress.py)
 
     def add(self, name: str, seconds: float) -> None:
         self.steps[name] = self.steps.get(name, 0.0) + seconds
@@ -39,6 +42,8 @@ class Stopwatch:
         self.timings, self.name = timings, name
 
     def __enter__(self) -> None:
+        if self.timings.listener is not None:
+            self.timings.listener(self.name)
         self.start = time.perf_counter()
 
     def __exit__(self, *exc: object) -> None:
@@ -62,23 +67,47 @@ class Prepared:
         return render_html(self.doc, self.env or environment(), info)
 
 
-def load(content: Path) -> model.Report:
+@dataclass
+class Warm:
+    """What a long-lived process (--watch) keeps from one build to the next.
+
+    The parsed templates (Jinja reloads a template only when its file changed), the
+    chapters read from unchanged files, and the safe fetcher with the bytes of the
+    fonts and images it has read; `forget` drops what a changed file made stale.
+    """
+
+    env: Any = None  # jinja2.Environment, made on first use
+    chapters: ChapterCache = field(default_factory=dict)
+    fetcher: Any = None  # typeset.ProjectFetcher, made on first use (it imports WeasyPrint)
+    roots: tuple[Path, ...] = ()
+
+    def forget(self, paths: Iterable[Path]) -> None:
+        if self.fetcher is not None:
+            for path in paths:
+                self.fetcher.cache.pop(os.path.realpath(path), None)
+
+
+def load(content: Path, chapter_cache: ChapterCache | None = None) -> model.Report:
     problems = Problems()
-    report = read_report(content.resolve(), problems)
+    report = read_report(content.resolve(), problems, chapter_cache)
     problems.raise_if_any()
     assert report is not None
     return report
 
 
-def prepare(content: Path, timings: Timings | None = None, env=None, *, draft: bool = False) -> Prepared:
+def prepare(content: Path, timings: Timings | None = None, env=None, warm: Warm | None = None, *,
+            draft: bool = False) -> Prepared:
     """Everything up to the HTML; raises ContentError with every problem found.
 
-    `draft` marks this build a draft whatever report.yaml's status says (--draft).
+    `draft` marks this build a draft whatever report.yaml's status says (--draft); `warm`
+    carries what a long-lived process (--watch) keeps between builds.
     """
     timings = timings or Timings()
+    if warm is not None:
+        warm.env = env = env or warm.env or environment()
     with Stopwatch(timings, "load"):
         problems = Problems()
-        report = read_report(content.resolve(), problems)
+        report = read_report(content.resolve(), problems, warm.chapters if warm is not None else None)
     with Stopwatch(timings, "render"):
         if report is None:
             problems.raise_if_any()
@@ -176,27 +205,35 @@ class BuildOptions:
     bundled_fonts_only: bool = False  # no system font may stand in for a missing glyph (fails instead)
     mend: bool = True  # preflight mends the defects it finds (False: the engine's pages, untouched)
     strict: bool = False  # a defect preflight cannot mend fails the build
+    progress: Callable[[str], None] | None = None  # told the name of each step as it starts
 
 
-def build(content: Path, options: BuildOptions | None = None) -> Result:
+def build(content: Path, options: BuildOptions | None = None, warm: Warm | None = None) -> Result:
     """Build the PDF; the target is replaced only when everything succeeded."""
-    from . import typeset  # WeasyPrint is imported only when a PDF is made
     from .write import check_target, write_atomic
 
     options = options or BuildOptions()
     started = time.perf_counter()
-    timings = Timings()
+    timings = Timings(listener=options.progress)
+    with Stopwatch(timings, "import"):
+        from . import typeset  # WeasyPrint is imported only when a PDF is made
     names = profiles.expand(options.profile)
     exact = options.output is not None and len(names) == 1  # -o names the one PDF; with 'all', the first
     if options.output is not None:
         for name in names:
             check_target(profiles.output_path(options.output, name, exact))
-    prepared = prepare(content, timings, draft=options.draft)
+    prepared = prepare(content, timings, warm=warm, draft=options.draft)
     base = options.output or default_output(prepared.report)
     targets = [profiles.output_path(base, name, exact) for name in names]
     for target in targets:
         check_target(target)
-    fetcher = typeset.ProjectFetcher(roots_for(prepared.report))  # one per build: fonts are read once
+    roots = roots_for(prepared.report)
+    if warm is None:
+        fetcher = typeset.ProjectFetcher(roots)  # one per build: fonts are read once
+    else:  # one per process: fonts and images are read once, and again only when they change
+        if warm.fetcher is None or warm.roots != roots:
+            warm.fetcher, warm.roots = typeset.ProjectFetcher(roots), roots
+        fetcher = warm.fetcher
     outputs: list[tuple[Path, bytes, int]] = []
     checked: preflight.PreflightReport | None = None
     for name, target in zip(names, targets, strict=True):
@@ -245,6 +282,8 @@ def _with_stylesheets(html: str, sheets: tuple[str, ...]) -> str:
 def _layout_and_preflight(prepared: Prepared, html: str, options: BuildOptions, timings: Timings,
                           fetcher) -> tuple:
     """Lay out, then let preflight inspect, mend and lay out again; the time it adds is its own."""
+    if timings.listener is not None:
+        timings.listener("layout")
     started = time.perf_counter()
     laid, checked = preflight.run(lambda page_html: _layout(prepared, page_html, options, fetcher),
                                   lambda mends: preflight.apply_mends(html, mends),

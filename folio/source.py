@@ -111,8 +111,23 @@ def decode(path: Path, raw: bytes, problems: Problems) -> str | None:
     return None if bad else text.replace("\r\n", "\n")
 
 
+# libyaml (C) parses YAML about ten times faster than PyYAML's Python parser, with the
+# same lines and columns. Its error messages differ, though, so a file it finds fault
+# with is read again by the Python parser, whose messages the hints below are written for.
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_text(path: Path, text: str, problems: Problems) -> Node | None:
-    events = _events(path, text, problems)
+    if FAST_LOADER is not yaml.SafeLoader:
+        found = Problems()
+        node = _load_text(path, text, found, FAST_LOADER)
+        if not found:
+            return node
+    return _load_text(path, text, problems, yaml.SafeLoader)
+
+
+def _load_text(path: Path, text: str, problems: Problems, loader: type) -> Node | None:
+    events = _events(path, text, problems, loader)
     if events is None:
         return None
     starts = [e for e in events if isinstance(e, yaml.DocumentStartEvent)]
@@ -129,7 +144,7 @@ def load_text(path: Path, text: str, problems: Problems) -> Node | None:
     if not _check_events(path, events, problems):
         return None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as exc:  # the event pass already saw the same text; belt and braces
         _yaml_problem(path, exc, problems, text)
         return None
@@ -139,12 +154,12 @@ def load_text(path: Path, text: str, problems: Problems) -> Node | None:
     return _convert(path, root, problems)
 
 
-def _events(path: Path, text: str, problems: Problems) -> list[yaml.Event] | None:
+def _events(path: Path, text: str, problems: Problems, loader: type = yaml.SafeLoader) -> list[yaml.Event] | None:
     """All parse events; the parser is iterative, so deep nesting cannot overflow the stack."""
     events: list[yaml.Event] = []
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=loader):
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:

@@ -514,8 +514,11 @@ REPORT_OPTIONAL = ("slug", "language", "paper", "status", "embargo", "issuer_nat
                    "chapter_start", "lists")
 
 
-def read_report(folder: Path, problems: Problems) -> m.Report | None:
-    """The whole report: report.yaml and every chapter file it lists, all problems collected."""
+def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | None = None) -> m.Report | None:
+    """The whole report: report.yaml and every chapter file it lists, all problems collected.
+
+    A long-lived process (--watch) passes `chapter_cache` so that unchanged chapter files are not read again.
+    """
     path = folder / "report.yaml"
     if not path.is_file():
         problems.add(Position(path), "no report.yaml in the content folder",
@@ -554,7 +557,7 @@ def read_report(folder: Path, problems: Problems) -> m.Report | None:
     for t in r.text_list(node, "lists", ""):
         if t.value not in ("figures", "tables"):
             r.error(t.pos, "lists", f"expected 'figures' or 'tables', found {t.value!r}")
-    chapters = _chapters(r, folder, node)
+    chapters = _chapters(r, folder, node, chapter_cache)
     if title is None or issuer is None or date is None:
         return None
     default_slug = slugify(f"{title.value} {edition.value if edition else ''}")
@@ -596,7 +599,24 @@ def _date(r: Reader, node: Mapping) -> dt.date | None:
         return None
 
 
-def _chapters(r: Reader, folder: Path, node: Mapping) -> list[m.Chapter]:
+# A chapter file's (mtime, size) -> what reading it gave: the chapter and its problems.
+ChapterCache = dict[Path, tuple[tuple[int, int], m.Chapter | None, Problems]]
+
+
+def _read_chapter_cached(path: Path, problems: Problems, cache: ChapterCache | None) -> m.Chapter | None:
+    if cache is None:
+        return read_chapter(path, problems)
+    stat = path.stat()
+    key = (stat.st_mtime_ns, stat.st_size)
+    hit = cache.get(path)
+    if hit is None or hit[0] != key:
+        found = Problems()
+        hit = cache[path] = (key, read_chapter(path, found), found)
+    problems.extend(hit[2])
+    return hit[1]
+
+
+def _chapters(r: Reader, folder: Path, node: Mapping, cache: ChapterCache | None = None) -> list[m.Chapter]:
     chapters: list[m.Chapter] = []
     listed: set[str] = set()
     items = r.sequence(node, "chapters", "", required=True)
@@ -621,7 +641,7 @@ def _chapters(r: Reader, folder: Path, node: Mapping) -> list[m.Chapter]:
                     f"no file {file_name!r} beside report.yaml",
                     hint=did_you_mean(file_name, on_disk))
             continue
-        chapter = read_chapter(path, r.problems)
+        chapter = _read_chapter_cached(path, r.problems, cache)
         if chapter is not None:
             chapters.append(chapter)
     if items:

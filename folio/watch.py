@@ -1,0 +1,120 @@
+"""`python build.py --watch`: build, then rebuild on every saved change, in one process.
+
+The process keeps what a cold build pays for again each time: the imports
+(WeasyPrint alone costs over half a second), the parsed templates, the chapters
+of unchanged files and the bytes of fonts and images (see pipeline.Warm). It
+watches the content folder, templates/ and styles/ (fonts included) with
+watchfiles, prints one line per rebuild with its time, and on a content or
+build error prints the error and leaves the last good PDF where it was (the
+write step replaces the PDF only when a build succeeded). Ctrl-C stops it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from . import pipeline, progress
+from .errors import BuildError, ContentError, format_problems
+from .paths import STYLES_DIR, TEMPLATES_DIR
+
+DEBOUNCE_MS = 300  # wait at most this long for an editor's burst of writes to end
+STEP_MS = 50  # a change is taken once nothing else changed for this long
+
+
+def watched_folders(content: Path) -> tuple[Path, ...]:
+    return (content.resolve(), TEMPLATES_DIR, STYLES_DIR)
+
+
+def change_filter(*outputs: Path | None) -> Callable[[object, str], bool]:
+    """Ignore our own output (a PDF or HTML written inside a watched folder) and its temporary files."""
+    from watchfiles import DefaultFilter
+
+    default = DefaultFilter()
+    ours = {p.resolve() for p in outputs if p is not None}
+
+    def keep(change: object, path: str) -> bool:
+        p = Path(path)
+        if p.suffix == ".tmp" and p.name.startswith("."):
+            return False  # write.py's temporary file, about to become the PDF
+        return default(change, path) and p.resolve() not in ours
+
+    return keep
+
+
+class Watcher:
+    """Builds `content` again and again, warm; reports each build in one line."""
+
+    def __init__(self, content: Path, options: pipeline.BuildOptions, out: TextIO, err: TextIO,
+                 quiet: bool = False) -> None:
+        self.content, self.options, self.out, self.err = content, options, out, err
+        self.show_progress = progress.wanted(err, quiet)
+        self.warm = pipeline.Warm()
+        self.last: pipeline.Result | None = None
+
+    def rebuild(self, changed: tuple[Path, ...] = ()) -> bool:
+        """One build; True when it wrote the PDF. Errors are printed, never raised."""
+        self.warm.forget(changed)
+        started = time.perf_counter()
+        try:
+            if self.show_progress:
+                with progress.Progress(self.err) as shown:
+                    options = dataclasses.replace(self.options, progress=shown.step_started)
+                    result = pipeline.build(self.content, options, warm=self.warm)
+            else:
+                result = pipeline.build(self.content, self.options, warm=self.warm)
+        except ContentError as exc:
+            count = len(exc.problems)
+            print(format_problems(exc.problems), file=self.err)
+            print(f"{count} error{'s' if count != 1 else ''}; {self._kept()}", file=self.err, flush=True)
+            return False
+        except BuildError as exc:
+            print(f"error: {exc}", file=self.err)
+            print(self._kept(), file=self.err, flush=True)
+            return False
+        self.last = result
+        what = "rebuilt" if changed else "wrote"
+        because = f" after a change to {_names(changed)}" if changed else ""
+        print(f"{time.strftime('%H:%M:%S')} {what} {result.path} ({result.pages} pages) in "
+              f"{time.perf_counter() - started:.2f} s{because}", file=self.out, flush=True)
+        return True
+
+    def _kept(self) -> str:
+        if self.last is not None:
+            return f"the last good PDF is kept ({self.last.path}); waiting for the next change"
+        return "no PDF written; waiting for the next change"
+
+    def run(self, stop: threading.Event | None = None) -> int:
+        """Build, then rebuild on each change until Ctrl-C (or `stop`, for tests)."""
+        from watchfiles import watch
+
+        folders = watched_folders(self.content)
+        try:
+            self.rebuild()
+            print(f"watching {', '.join(_show(f) for f in folders)} (Ctrl-C to stop)", file=self.out, flush=True)
+            for changes in watch(*folders, watch_filter=change_filter(self.options.output, self.options.html_out),
+                                 debounce=DEBOUNCE_MS, step=STEP_MS, stop_event=stop, raise_interrupt=True):
+                changed = tuple(sorted({Path(path) for _, path in changes}))
+                self.rebuild(changed)
+        except KeyboardInterrupt:
+            pass
+        print("stopped watching", file=self.out, flush=True)
+        return 0
+
+
+def _names(paths: tuple[Path, ...]) -> str:
+    # An editor's temporary files come and go within one change set: name what is still there.
+    paths = tuple(p for p in paths if p.exists()) or paths
+    shown = [p.name for p in paths[:3]]
+    return ", ".join(shown) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+
+
+def _show(folder: Path) -> str:
+    try:
+        return str(folder.relative_to(Path.cwd()))
+    except ValueError:
+        return str(folder)

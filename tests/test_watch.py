@@ -1,0 +1,150 @@
+"""--watch: one process that rebuilds on each saved change and keeps the last good PDF on an error."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from folio import pipeline
+from folio.errors import Problems
+from folio.validate import read_report
+from folio.watch import Watcher
+
+from .conftest import MINIMAL_CHAPTER, run_cli, write_report
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the watcher")
+        time.sleep(0.05)
+
+
+class Running:
+    def __init__(self, watcher: Watcher, out: io.StringIO, err: io.StringIO) -> None:
+        self.watcher, self.out, self.err = watcher, out, err
+
+
+@pytest.fixture
+def watching(tmp_path: Path) -> Iterator[Running]:
+    content = write_report(tmp_path / "content")
+    out, err = io.StringIO(), io.StringIO()
+    watcher = Watcher(content, pipeline.BuildOptions(output=tmp_path / "out" / "report.pdf"), out, err)
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: "watching" in out.getvalue())
+        # The watcher is set up a moment after it says so; give the notifier time to start.
+        time.sleep(0.5)
+        yield Running(watcher, out, err)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+    assert "stopped watching" in out.getvalue()
+
+
+def test_rebuilds_on_a_saved_change(watching: Running, tmp_path: Path) -> None:
+    pdf = tmp_path / "out" / "report.pdf"
+    assert "A paragraph of text." in pdf_text(pdf)
+    chapter = tmp_path / "content" / "10-one.yaml"
+    chapter.write_text(MINIMAL_CHAPTER.replace("A paragraph of text.", "A changed paragraph."), encoding="utf-8")
+    wait_for(lambda: "rebuilt" in watching.out.getvalue())
+    assert "after a change to 10-one.yaml" in watching.out.getvalue()
+    assert "A changed paragraph." in pdf_text(pdf)
+
+
+def test_a_content_error_keeps_the_last_good_pdf(watching: Running, tmp_path: Path) -> None:
+    pdf = tmp_path / "out" / "report.pdf"
+    good = pdf.read_bytes()
+    chapter = tmp_path / "content" / "10-one.yaml"
+    chapter.write_text(MINIMAL_CHAPTER.replace("title: One", "titel: One"), encoding="utf-8")
+    wait_for(lambda: "last good PDF is kept" in watching.err.getvalue())
+    assert "10-one.yaml:1:" in watching.err.getvalue()
+    assert "unknown key" in watching.err.getvalue()
+    assert pdf.read_bytes() == good
+    # Mended, it builds again.
+    chapter.write_text(MINIMAL_CHAPTER.replace("A paragraph of text.", "Mended."), encoding="utf-8")
+    wait_for(lambda: "rebuilt" in watching.out.getvalue())
+    assert "Mended." in pdf_text(pdf)
+
+
+def test_unchanged_chapters_are_not_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from folio import validate
+
+    content = write_report(tmp_path / "content")
+    calls: list[Path] = []
+    real = validate.read_chapter
+    monkeypatch.setattr(validate, "read_chapter", lambda path, problems: calls.append(path) or real(path, problems))
+    cache: validate.ChapterCache = {}
+    first = read_report(content, Problems(), cache)
+    second = read_report(content, Problems(), cache)
+    assert first == second
+    assert len(calls) == 1
+    (content / "10-one.yaml").write_text(MINIMAL_CHAPTER.replace("One", "Two"), encoding="utf-8")
+    third = read_report(content, Problems(), cache)
+    assert len(calls) == 2
+    assert third is not None and third.chapters[0].title.value == "Two"
+
+
+def test_a_cached_chapter_keeps_reporting_its_problems(tmp_path: Path) -> None:
+    content = write_report(tmp_path / "content", chapters={"10-one.yaml": "title: One\nsectons: []\n"})
+    cache: dict = {}
+    for _ in range(2):
+        problems = Problems()
+        read_report(content, problems, cache)
+        assert any("unknown key" in p.message for p in problems.items)
+
+
+def test_watch_and_check_together_is_a_command_line_error(report_dir: Path) -> None:
+    with pytest.raises(SystemExit) as exc:
+        run_cli("--watch", "--check", "--content", report_dir)
+    assert exc.value.code == 2
+
+
+def test_ctrl_c_stops_cleanly(report_dir: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=str(root))
+    proc = subprocess.Popen([sys.executable, str(root / "build.py"), "--watch", "--content", str(report_dir),
+                             "-o", str(tmp_path / "r.pdf")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, cwd=root)
+    assert proc.stdout is not None
+    try:
+        for line in proc.stdout:
+            if line.startswith("watching"):
+                break
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "stopped watching" in out
+    assert "Traceback" not in err
+
+
+def test_our_own_output_inside_a_watched_folder_is_not_a_change(tmp_path: Path) -> None:
+    from folio.watch import change_filter
+
+    keep = change_filter(tmp_path / "content" / "out.pdf", tmp_path / "content" / "out.html")
+    assert not keep(None, str(tmp_path / "content" / "out.pdf"))
+    assert not keep(None, str(tmp_path / "content" / "out.html"))
+    assert not keep(None, str(tmp_path / "content" / ".out.pdf.abc123.tmp"))
+    assert keep(None, str(tmp_path / "content" / "10-one.yaml"))
