@@ -80,11 +80,33 @@ class Warm:
     chapters: ChapterCache = field(default_factory=dict)
     fetcher: Any = None  # typeset.ProjectFetcher, made on first use (it imports WeasyPrint)
     roots: tuple[Path, ...] = ()
+    # preflight's mends of the last build, by what their block says (a block's key, its file
+    # and line, moves when lines above it change; its text does not)
+    mends: dict[str, Any] = field(default_factory=dict)
 
     def forget(self, paths: Iterable[Path]) -> None:
+        names = {Path(p).name for p in paths}
         if self.fetcher is not None:
             for path in paths:
                 self.fetcher.cache.pop(os.path.realpath(path), None)
+        if "report.yaml" in names or any(n.endswith((".css", ".html", ".ttf", ".otf")) for n in names):
+            self.mends = {}  # a change to the whole report or its design: every block starts afresh
+
+    def start_mends(self, html: str) -> dict[str, Any]:
+        """The last build's mends for the blocks of this HTML that say the same as then."""
+        return {key: self.mends[text] for key, text in _block_texts(html).items() if text in self.mends}
+
+    def keep_mends(self, html: str, mends: dict[str, Any]) -> None:
+        texts = _block_texts(html)
+        self.mends = {texts[key]: mend for key, mend in mends.items() if key in texts}
+
+
+_BLOCK = re.compile(r'data-src="([^"]+)"[^>]*>(?=(.{0,400}))', re.S)  # lookahead: blocks nest
+
+
+def _block_texts(html: str) -> dict[str, str]:
+    """Each block's key and the start of its HTML (enough to tell one paragraph from another)."""
+    return {match.group(1): match.group(2) for match in _BLOCK.finditer(html)}
 
 
 def load(content: Path, chapter_cache: ChapterCache | None = None) -> model.Report:
@@ -239,8 +261,11 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
     for name, target in zip(names, targets, strict=True):
         try:
             if checked is None:  # the first profile: lay out, inspect, mend
-                laid, checked = _layout_and_preflight(prepared, prepared.html_for(name), options, timings,
-                                                      fetcher)
+                page_html = prepared.html_for(name)
+                laid, checked = _layout_and_preflight(prepared, page_html, options, timings, fetcher,
+                                                      warm.start_mends(page_html) if warm is not None else None)
+                if warm is not None:
+                    warm.keep_mends(page_html, checked.final_mends)
                 if options.strict and checked.remaining:
                     raise ContentError(checked.problems("error"))
                 html = checked.html
@@ -280,14 +305,14 @@ def _with_stylesheets(html: str, sheets: tuple[str, ...]) -> str:
 
 
 def _layout_and_preflight(prepared: Prepared, html: str, options: BuildOptions, timings: Timings,
-                          fetcher) -> tuple:
+                          fetcher, start: dict | None = None) -> tuple:
     """Lay out, then let preflight inspect, mend and lay out again; the time it adds is its own."""
     if timings.listener is not None:
         timings.listener("layout")
     started = time.perf_counter()
     laid, checked = preflight.run(lambda page_html: _layout(prepared, page_html, options, fetcher),
                                   lambda mends: preflight.apply_mends(html, mends),
-                                  preflight.Options(mend=options.mend), prepared.doc.sources)
+                                  preflight.Options(mend=options.mend), prepared.doc.sources, start)
     spent = checked.inspect_seconds + checked.layout_seconds
     timings.add("layout", time.perf_counter() - started - spent)
     timings.add("preflight", spent)

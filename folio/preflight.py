@@ -16,6 +16,7 @@ how to make the HTML for a set of mends and how to lay it out.
 
 from __future__ import annotations
 
+import copy
 import html as html_lib
 import re
 import statistics
@@ -589,6 +590,7 @@ class PreflightReport:
     inspect_seconds: float = 0.0
     layout_seconds: float = 0.0  # layouts after the first, for mending
     html: str = ""  # the HTML of the pages kept
+    final_mends: dict[str, Mend] = field(default_factory=dict)  # the mends of the pages kept
 
     @property
     def found(self) -> list[Defect]:
@@ -647,19 +649,22 @@ _HINTS = {
 
 
 def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], str],
-        options: Options, sources: dict[str, Position] | None = None) -> tuple[Any, PreflightReport]:
+        options: Options, sources: dict[str, Position] | None = None,
+        start: dict[str, Mend] | None = None) -> tuple[Any, PreflightReport]:
     """Lay out, inspect, mend and lay out again until clean or out of passes.
 
     layout_fn(html) returns the engine's result (with `.document`); html_fn(mends)
     the HTML with those mends applied. Returns the best layout (fewest defects,
-    the earliest among equals) and the report.
+    the earliest among equals) and the report. `start` (--watch only) begins from
+    the mends of the previous build instead of none: usually one layout then suffices.
     """
-    mends: dict[str, Mend] = {}
+    mends: dict[str, Mend] = copy.deepcopy(start) if start and options.mend else {}
     html = html_fn(mends)
     laid = layout_fn(html)
     started = time.perf_counter()
     defects, figures = inspect(laid.document)
-    report = PreflightReport([Pass(defects, figures, {})], 0, sources or {}, html=html)
+    report = PreflightReport([Pass(defects, figures, {})], 0, sources or {}, html=html,
+                             final_mends=copy.deepcopy(mends))
     report.inspect_seconds += time.perf_counter() - started
     best = laid
     for _ in range(options.max_passes if options.mend else 0):
@@ -685,4 +690,5 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
         report.passes.append(Pass(defects, figures, applied))
         if _badness(defects) < _badness(report.remaining):
             report.final, best, report.html = len(report.passes) - 1, laid, html
+            report.final_mends = copy.deepcopy(mends)
     return best, report

@@ -148,3 +148,28 @@ def test_our_own_output_inside_a_watched_folder_is_not_a_change(tmp_path: Path) 
     assert not keep(None, str(tmp_path / "content" / "out.html"))
     assert not keep(None, str(tmp_path / "content" / ".out.pdf.abc123.tmp"))
     assert keep(None, str(tmp_path / "content" / "10-one.yaml"))
+
+
+def test_a_warm_rebuild_starts_from_the_last_mends(tmp_path: Path) -> None:
+    """Unchanged blocks keep their mends, so an unchanged report is laid out once, with the same bytes."""
+    import shutil
+
+    from .conftest import CONTENT
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    warm = pipeline.Warm()
+    first = pipeline.build(content, pipeline.BuildOptions(output=tmp_path / "a.pdf"), warm=warm)
+    assert first.preflight is not None and len(first.preflight.passes) > 1  # the Situationer needs mending
+    second = pipeline.build(content, pipeline.BuildOptions(output=tmp_path / "b.pdf"), warm=warm)
+    assert second.preflight is not None and len(second.preflight.passes) == 1
+    assert not second.preflight.remaining
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+
+    # a block whose text changed starts afresh; the others keep theirs
+    html = pipeline.prepare(content, warm=warm).html
+    mended = warm.start_mends(html)
+    key = next(iter(mended))
+    changed = html.replace(f'data-src="{key}">', f'data-src="{key}">Changed. ', 1)
+    assert key not in warm.start_mends(changed)
+    assert len(warm.start_mends(changed)) == len(mended) - 1
