@@ -162,13 +162,15 @@ def measure(times: int, runs: int, work: Path, watch: bool, extra: list[str]) ->
     reports: list[dict] = []
     rss, bare_rss, cpu, bare_cpu = [], [], [], []
     for i in range(runs):
+        # Alternate which goes first, so that a drift in the machine's load favours neither.
+        b = run_child(bare) if i % 2 else None
         r = run_child(ours)
         report = json.loads(r.stderr.strip().splitlines()[-1])
         reports.append(report)
         result.wall_all.append(r.wall)
         rss.append(r.maxrss_mib)
         cpu.append(r.cpu)
-        b = run_child(bare)
+        b = b or run_child(bare)
         result.bare_wall_all.append(b.wall)
         bare_rss.append(b.maxrss_mib)
         bare_cpu.append(b.cpu)
