@@ -70,8 +70,35 @@ def identifier(html: str, files: Iterable[bytes], profile: str) -> bytes:
     return digest.hexdigest()[:32].encode("ascii")
 
 
+PRINT_BLEED_PT = 3 / 25.4 * 72  # the bleed the print shop trims: 3 mm around the page
+
+
 def finisher(profile: str) -> Callable[..., object]:
-    """What is done to the PDF objects before they are written (the same for both profiles)."""
+    """What is done to the PDF objects before they are written."""
     from .pdfua import finish  # imports the PDF writer: only when a PDF is made, never for --check
 
-    return finish
+    if profile != "print":
+        return finish
+
+    def finish_print(document: object, pdf: object) -> object:
+        report = finish(document, pdf)
+        set_bleed_boxes(pdf, PRINT_BLEED_PT)
+        return report
+
+    return finish_print
+
+
+def set_bleed_boxes(pdf: object, bleed: float) -> None:
+    """BleedBox = TrimBox + `bleed` on every side.
+
+    styles/print.css asks the engine for 6 mm around the page so that the crop marks
+    (drawn in the outer half) stand clear of the 3 mm of background that bleeds; the
+    engine then sets the BleedBox 10 pt out, wherever the bleed really ends. This puts it
+    where the backgrounds stop, the box a print shop's imposition reads.
+    """
+    import pydyf
+
+    for obj in pdf.objects:  # type: ignore[attr-defined]
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page" and "TrimBox" in obj:
+            left, bottom, right, top = (float(v) for v in obj["TrimBox"])
+            obj["BleedBox"] = pydyf.Array([left - bleed, bottom - bleed, right + bleed, top + bleed])

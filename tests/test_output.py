@@ -142,7 +142,7 @@ def test_a_figure_without_alternative_text_fails_the_build(figure: str, message:
 
 
 def test_print_pdf_has_bleed_trim_box_and_crop_marks(both: tuple[Path, Path]) -> None:
-    bleed = 3 * MM
+    bleed, media_margin = 3 * MM, 6 * MM  # the marks stand in the 3 mm beyond the bleed
     with pikepdf.open(both[0]) as screen, pikepdf.open(both[1]) as printed:
         assert len(screen.pages) == len(printed.pages)
         for s_page, p_page in zip(screen.pages, printed.pages, strict=True):
@@ -150,8 +150,10 @@ def test_print_pdf_has_bleed_trim_box_and_crop_marks(both: tuple[Path, Path]) ->
             media = [float(x) for x in p_page.MediaBox]
             trim = [float(x) for x in p_page.TrimBox]
             assert trim == pytest.approx([float(x) for x in s_page.MediaBox], abs=0.01)
-            assert media == pytest.approx([-bleed, -bleed, trim[2] + bleed, trim[3] + bleed], abs=0.01)
-            assert [float(x) for x in p_page.BleedBox] == pytest.approx(media, abs=0.01)
+            assert media == pytest.approx([-media_margin, -media_margin, trim[2] + media_margin,
+                                           trim[3] + media_margin], abs=0.01)
+            assert [float(x) for x in p_page.BleedBox] == pytest.approx(
+                [trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed], abs=0.01)
 
 
 def test_print_cover_colour_runs_into_the_bleed_and_marks_are_drawn(both: tuple[Path, Path]) -> None:
@@ -164,11 +166,13 @@ def test_print_cover_colour_runs_into_the_bleed_and_marks_are_drawn(both: tuple[
     finally:
         doc.close()
     navy = (0x1D, 0x3A, 0x5C)
-    # 1 mm from the media's top edge, halfway across: inside the bleed, and navy
-    assert _near(image.getpixel((image.width // 2, round(1 * MM * 2))), navy)
-    # a crop mark is drawn in the white bleed of an inner page, at the trim line
-    corner = [second.getpixel((x, round(3 * MM * 2))) for x in range(0, round(3 * MM * 2))]
-    assert any(sum(px) < 200 for px in corner)
+    # 1.5 mm above the trim, halfway across: inside the 3 mm bleed, and navy
+    assert _near(image.getpixel((image.width // 2, round(4.5 * MM * 2))), navy)
+    # crop marks at the trim line, in the 3 mm beyond the bleed: visible on an inner page
+    # and on the cover, whose band runs into the bleed but not over the marks
+    for page in (second, image):
+        corner = [page.getpixel((x, round(6 * MM * 2))) for x in range(0, round(3 * MM * 2))]
+        assert any(sum(px) < 200 for px in corner)
 
 
 def _near(pixel: tuple[int, ...], colour: tuple[int, int, int], tolerance: int = 12) -> bool:
