@@ -276,3 +276,13 @@ def test_a_note_too_long_for_a_page_foot_fails_the_build(tmp_path: Path) -> None
     assert "a footnote could not be set at the foot of the page that calls it (note 'long' of chapter 'one')" \
         in result.err
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_the_body_opens_on_a_right_hand_page_after_a_clean_blank(briefing_pdf: Path) -> None:
+    """Cover, contents and lists take three pages: a blank fourth, with nothing in its margins,
+    puts page 1 on the right, where a printed report has it."""
+    pages, margins = page_texts(briefing_pdf), margin_texts(briefing_pdf)
+    first = next(i for i, text in enumerate(pages) if text.lstrip().startswith("Summary"))
+    assert first % 2 == 0  # 0-based: the 1st, 3rd, 5th... PDF page is a right-hand page
+    assert margins[first].split()[-1] == "1"
+    assert pages[first - 1].strip() == "" and margins[first - 1].strip() == ""
