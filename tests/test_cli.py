@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+import pytest
+
 from folio.cli import parser
 
 from .conftest import run_cli
@@ -17,8 +19,7 @@ def test_every_option_has_help_text() -> None:
 
 
 def test_a_wrong_command_line_exits_2(capsys) -> None:
-    try:
+    with pytest.raises(SystemExit) as caught:
         run_cli("--profile", "poster")
-    except SystemExit as exc:
-        assert exc.code == 2
+    assert caught.value.code == 2
     assert "invalid choice: 'poster'" in capsys.readouterr().err
