@@ -85,7 +85,6 @@ class Resolver:
         self.md = make_parser(report.language)
         self.words = words_for(report.language)
         self.targets: dict[str, Target] = {}
-        self.note_number = 0
         # numbered blocks, by identity: id(block) -> (anchor, label); numbered in Python, not by CSS
         # counters, so that captions, lists and cross-references all say the same number
         self.numbers: dict[int, tuple[str, str]] = {}
