@@ -55,16 +55,10 @@ class Prepared:
     report: model.Report
     doc: Document
     html: str  # the screen profile's HTML
-    info: BuildInfo | None = None
-    env: object = None
 
     def html_for(self, profile: str) -> str:
-        """The HTML for one profile: the screen HTML, or the same with the profile's stylesheets added."""
-        extra = profiles.PROFILES[profile].stylesheets
-        if not extra or self.info is None:
-            return self.html
-        info = dataclasses.replace(self.info, stylesheets=self.info.stylesheets + extra)
-        return render_html(self.doc, self.env or environment(), info)
+        """The HTML for one profile: the screen HTML with the profile's stylesheets added."""
+        return _with_stylesheets(self.html, profiles.PROFILES[profile].stylesheets)
 
 
 @dataclass
@@ -151,7 +145,7 @@ def prepare(content: Path, timings: Timings | None = None, env=None, warm: Warm 
         env = env or environment()
         html = render_html(doc, env, info)
         check_references(html, roots_for(report))
-    return Prepared(report, doc, html, info, env)
+    return Prepared(report, doc, html)
 
 
 def _echo(message: str) -> bool:
@@ -299,7 +293,8 @@ def _layout(prepared: Prepared, html: str, options: BuildOptions, fetcher):
 
 
 def _with_stylesheets(html: str, sheets: tuple[str, ...]) -> str:
-    """The HTML with more stylesheets linked at the end of its head."""
+    """The HTML with more stylesheets linked at the end of its head: one way for every profile,
+    whether it comes first (`--profile print`) or after the screen one (`--profile all`)."""
     links = "".join(f'<link rel="stylesheet" href="{sheet}">\n' for sheet in sheets)
     return html.replace("</head>", links + "</head>", 1)
 
