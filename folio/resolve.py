@@ -89,6 +89,7 @@ class Resolver:
         # counters, so that captions, lists and cross-references all say the same number
         self.numbers: dict[int, tuple[str, str]] = {}
         self.sources: dict[str, Position] = {}
+        self.chapter_numbers: dict[int, str] = {}  # id(chapter) -> "III"; unnumbered chapters absent
 
     def resolve(self) -> Document:
         report = self.report
@@ -136,6 +137,7 @@ class Resolver:
         for chapter in self.report.chapters:
             if chapter.numbered:
                 number += 1
+                self.chapter_numbers[id(chapter)] = roman(number)
             label = (f"{self.words['chapter']} {roman(number)}" if chapter.numbered
                      else chapter.title.value)
             self._add_target(chapter.id, Target(label, "chapter"), _id_pos(chapter.id, chapter.pos, chapter.title),
@@ -181,10 +183,7 @@ class Resolver:
     def _chapter(self, chapter: m.Chapter) -> ChapterView:
         ctx = Context(self.targets, chapter.notes, self.words, self.problems,
                       lambda ident, text: self._note(f"{chapter.id}.{ident}", text))
-        number = ""
-        if chapter.numbered:
-            number = roman(sum(1 for c in self.report.chapters[: self.report.chapters.index(chapter) + 1]
-                               if c.numbered))
+        number = self.chapter_numbers.get(id(chapter), "")  # counted once, in _collect_targets
         sections = []
         for i, section in enumerate(chapter.sections, 1):
             sections.append(SectionView(
