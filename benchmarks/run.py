@@ -5,8 +5,11 @@ For the Situationer (1x) and synthetic long reports made from its own
 chapters (x10, x40: every chapter copied and retitled, so the contents grow
 too) it measures, each as a whole process started afresh:
 
-- our build (`build.py`), wall time, median of several runs after a warm-up,
-  with the split into steps the build reports itself (hidden `--timings`);
+- our build (`build.py --fresh`: cold, every layout defect found and mended from
+  scratch), wall time, median of several runs after a warm-up, with the split into
+  steps the build reports itself (hidden `--timings`);
+- a repeat build of the same report (`build.py`), which starts from the mends the
+  last build left beside its PDF (folio/record.py);
 - a bare WeasyPrint call on the very HTML our build typeset, in the same run,
   interleaved with ours so that both see the same machine;
 - peak memory (ru_maxrss of the child) and the PDF's size;
@@ -144,6 +147,8 @@ class SizeResult:
     bare_cpu: float = 0.0
     bare_maxrss_mib: float = 0.0
     bare_pdf_bytes: int = 0
+    repeat_wall: float | None = None  # median seconds of a build that finds the last build's mends beside its PDF
+    repeat_cpu: float | None = None
     watch_rebuild: float | None = None  # median seconds the watch process reports per rebuild
     watch_latency: float | None = None  # median seconds from saving a file to the new PDF
     watch_cpu: float | None = None  # median CPU seconds the watch process spent per rebuild
@@ -152,15 +157,18 @@ class SizeResult:
 def measure(times: int, runs: int, work: Path, watch: bool, extra: list[str]) -> SizeResult:
     content = make_report(times, work / f"x{times}")
     pdf, html, bare_pdf = work / f"x{times}.pdf", work / f"x{times}.html", work / f"x{times}-bare.pdf"
-    ours = [sys.executable, str(ROOT / "build.py"), "--content", str(content), "-o", str(pdf), "-q",
-            "--timings", "--html", str(html), *extra]
+    # A cold build (--fresh: it finds and mends every layout defect, ignoring the mends the
+    # last build left beside its PDF) and a repeat build of the same report, which starts from them.
+    repeat = [sys.executable, str(ROOT / "build.py"), "--content", str(content), "-o", str(pdf), "-q",
+              "--timings", "--html", str(html), *extra]
+    ours = [*repeat, "--fresh"]
     bare = [sys.executable, "-c", BARE, str(html), ROOT.as_uri() + "/", str(bare_pdf)]
     result = SizeResult(times=times, runs=runs)
     print(f"x{times}: warm-up", file=sys.stderr, flush=True)
     run_child(ours)
     run_child(bare)
     reports: list[dict] = []
-    rss, bare_rss, cpu, bare_cpu = [], [], [], []
+    rss, bare_rss, cpu, bare_cpu, repeat_wall, repeat_cpu = [], [], [], [], [], []
     for i in range(runs):
         # Alternate which goes first, so that a drift in the machine's load favours neither.
         b = run_child(bare) if i % 2 else None
@@ -170,16 +178,21 @@ def measure(times: int, runs: int, work: Path, watch: bool, extra: list[str]) ->
         result.wall_all.append(r.wall)
         rss.append(r.maxrss_mib)
         cpu.append(r.cpu)
+        again = run_child(repeat)
+        repeat_wall.append(again.wall)
+        repeat_cpu.append(again.cpu)
         b = b or run_child(bare)
         result.bare_wall_all.append(b.wall)
         bare_rss.append(b.maxrss_mib)
         bare_cpu.append(b.cpu)
-        print(f"x{times}: run {i + 1}/{runs}: ours {r.wall:.2f} s, bare WeasyPrint {b.wall:.2f} s",
+        print(f"x{times}: run {i + 1}/{runs}: ours {r.wall:.2f} s (repeat {again.wall:.2f} s), "
+              f"bare WeasyPrint {b.wall:.2f} s",
               file=sys.stderr, flush=True)
     result.pages = reports[-1]["pages"]
     result.wall = statistics.median(result.wall_all)
     result.bare_wall = statistics.median(result.bare_wall_all)
     result.cpu, result.bare_cpu = statistics.median(cpu), statistics.median(bare_cpu)
+    result.repeat_wall, result.repeat_cpu = statistics.median(repeat_wall), statistics.median(repeat_cpu)
     names = dict.fromkeys(k for rep in reports for k in rep["steps"])
     result.steps = {k: statistics.median(rep["steps"].get(k, 0.0) for rep in reports) for k in names}
     result.steps["total in process"] = statistics.median(rep["seconds"] for rep in reports)
@@ -310,8 +323,8 @@ def write_markdown(path: Path) -> None:
                 f"- HarfBuzz subsetter: {m['harfbuzz-subset']}; load average (1, 5, 15 min) at the end: "
                 f"{m.get('load', '?')}", ""]
         out += ["| report | pages | wall | per page | bare WeasyPrint | ours / bare | CPU ours / bare "
-                "| peak memory (bare) | PDF size (bare) | watch rebuild / cold |",
-                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+                "| peak memory (bare) | PDF size (bare) | repeat build (/ bare) | watch rebuild / cold |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for s in data["sizes"]:
             watch = "-"
             if s.get("watch_rebuild"):
@@ -325,7 +338,7 @@ def write_markdown(path: Path) -> None:
                 f"| {s['bare_wall']:.2f} s | {s['wall'] / s['bare_wall']:.2f} "
                 f"| {_cpu(s)} "
                 f"| {s['maxrss_mib']:.0f} MiB ({s['bare_maxrss_mib']:.0f}) "
-                f"| {s['pdf_bytes'] / 1024:.0f} KiB ({s['bare_pdf_bytes'] / 1024:.0f}) | {watch} |")
+                f"| {s['pdf_bytes'] / 1024:.0f} KiB ({s['bare_pdf_bytes'] / 1024:.0f}) | {_repeat(s)} | {watch} |")
         out += ["", "Where the time goes (medians, seconds, as the build measures itself; the rest of the",
                 "wall time is starting Python and importing folio):", ""]
         names = list(dict.fromkeys(k for s in data["sizes"] for k in s["steps"]))
@@ -338,6 +351,12 @@ def write_markdown(path: Path) -> None:
     if notes.is_file():
         out += [notes.read_text(encoding="utf-8").rstrip(), ""]
     path.write_text("\n".join(out), encoding="utf-8")
+
+
+def _repeat(s: dict) -> str:
+    if not s.get("repeat_wall"):
+        return "-"
+    return f"{s['repeat_wall']:.2f} s ({s['repeat_wall'] / s['bare_wall']:.2f})"
 
 
 def _cpu(s: dict) -> str:
@@ -381,6 +400,7 @@ def main() -> int:
     for r in results:
         print(f"x{r.times}: {r.pages} pages, ours {r.wall:.2f} s, bare {r.bare_wall:.2f} s "
               f"(ratio {r.wall / r.bare_wall:.2f}), peak {r.maxrss_mib:.0f} MiB, {r.pdf_bytes / 1024:.0f} KiB"
+              + (f", repeat {r.repeat_wall:.2f} s" if r.repeat_wall else "")
               + (f", watch rebuild {r.watch_rebuild:.2f} s" if r.watch_rebuild else ""))
     print(f"wrote {BENCHMARKS_MD.relative_to(ROOT)}")
     return 0

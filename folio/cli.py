@@ -42,6 +42,9 @@ def parser() -> argparse.ArgumentParser:
                    help="print the layout defects found and mended, page by page, with a summary line")
     p.add_argument("--no-mend", action="store_true",
                    help="keep the engine's pages untouched: find the layout defects, mend none")
+    p.add_argument("--fresh", action="store_true",
+                   help="ignore the mends the last build of this PDF left beside it: find and mend every "
+                        "layout defect from scratch, as a clean checkout does")
     p.add_argument("--strict", action="store_true",
                    help="fail when a layout defect (a word hyphenated across pages, a widow...) is left")
     p.add_argument("--watch", action="store_true",
@@ -115,7 +118,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 0
     options = pipeline.BuildOptions(
         output=args.output, html_out=args.html, profile=args.profile, draft=args.draft,
-        bundled_fonts_only=args.bundled_fonts_only, mend=not args.no_mend, strict=args.strict)
+        bundled_fonts_only=args.bundled_fonts_only, mend=not args.no_mend, strict=args.strict,
+        fresh=args.fresh)
     if args.watch:
         from .watch import Watcher
 

@@ -8,6 +8,7 @@ for the progress line and the benchmark.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import html as html_lib
 import os
@@ -20,7 +21,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import model, preflight, profiles
+from . import model, preflight, profiles, record
 from .errors import BuildError, ContentError, Position, Problem, Problems
 from .paths import PROJECT_ROOT, STYLES_DIR, Refused, project_file
 from .render import STYLESHEETS, BuildInfo, build_timestamp, built_at, environment, page_css, render_html, status_css
@@ -77,6 +78,7 @@ class Warm:
     # preflight's mends of the last build, by what their block says (a block's key, its file
     # and line, moves when lines above it change; its text does not)
     mends: dict[str, Any] = field(default_factory=dict)
+    html: str = ""  # record.html_digest of the unmended HTML those mends were made for
 
     def forget(self, paths: Iterable[Path]) -> None:
         names = {Path(p).name for p in paths}
@@ -84,15 +86,24 @@ class Warm:
             for path in paths:
                 self.fetcher.cache.pop(os.path.realpath(path), None)
         if "report.yaml" in names or any(n.endswith((".css", ".html", ".ttf", ".otf")) for n in names):
-            self.mends = {}  # a change to the whole report or its design: every block starts afresh
+            self.mends, self.html = {}, ""  # a change to the whole report or its design: every block starts afresh
 
     def start_mends(self, html: str) -> dict[str, Any]:
         """The last build's mends for the blocks of this HTML that say the same as then."""
-        return {key: self.mends[text] for key, text in _block_texts(html).items() if text in self.mends}
+        return start_mends(html, self.mends)
 
     def keep_mends(self, html: str, mends: dict[str, Any]) -> None:
-        texts = _block_texts(html)
-        self.mends = {texts[key]: mend for key, mend in mends.items() if key in texts}
+        self.mends, self.html = mends_by_text(html, mends), record.html_digest(html)
+
+
+def start_mends(html: str, by_text: dict[str, Any]) -> dict[str, Any]:
+    """Mends kept by what their block said, given to the blocks of this HTML that say the same."""
+    return {key: by_text[text] for key, text in _block_texts(html).items() if text in by_text}
+
+
+def mends_by_text(html: str, mends: dict[str, Any]) -> dict[str, Any]:
+    texts = _block_texts(html)
+    return {texts[key]: mend for key, mend in mends.items() if key in texts}
 
 
 _BLOCK = re.compile(r'data-src="([^"]+)"[^>]*>(?=(.{0,400}))', re.S)  # lookahead: blocks nest
@@ -221,6 +232,7 @@ class BuildOptions:
     bundled_fonts_only: bool = False  # no system font may stand in for a missing glyph (fails instead)
     mend: bool = True  # preflight mends the defects it finds (False: the engine's pages, untouched)
     strict: bool = False  # a defect preflight cannot mend fails the build
+    fresh: bool = False  # ignore the last build's mends (record.py): find and mend from scratch
     progress: Callable[[str], None] | None = None  # told the name of each step as it starts
 
 
@@ -252,14 +264,19 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
         fetcher = warm.fetcher
     outputs: list[tuple[Path, bytes, int]] = []
     checked: preflight.PreflightReport | None = None
+    record_file, design = record.path_for(targets[0]), record.design_digest(typeset.engine_version())
+    kept: record.Record | None = None
     for name, target in zip(names, targets, strict=True):
         try:
             if checked is None:  # the first profile: lay out, inspect, mend
                 page_html = prepared.html_for(name)
+                by_text, exact = _last_mends(page_html, options, warm, record_file, design)
                 laid, checked = _layout_and_preflight(prepared, page_html, options, timings, fetcher,
-                                                      warm.start_mends(page_html) if warm is not None else None)
+                                                      start_mends(page_html, by_text), exact)
                 if warm is not None:
                     warm.keep_mends(page_html, checked.final_mends)
+                kept = record.Record(design, record.html_digest(page_html),
+                                     mends_by_text(page_html, checked.final_mends))
                 if options.strict and checked.remaining:
                     raise ContentError(checked.problems("error"))
                 html = checked.html
@@ -280,8 +297,28 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
         for target, data, pages in outputs:
             write_atomic(target, data)
             written.append((target, pages))
+        if kept is not None and options.mend:
+            with contextlib.suppress(OSError, BuildError):  # a cache: the next build only starts from scratch
+                write_atomic(record_file, record.dump(kept))
     first, *others = written
     return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked)
+
+
+def _last_mends(html: str, options: BuildOptions, warm: Warm | None, record_file: Path,
+                design: str) -> tuple[dict[str, Any], bool]:
+    """The mends to start from, by block text, and whether they were made for this very HTML.
+
+    A --watch process keeps them in memory; any other build reads the record the last
+    build of the same PDF left beside it (record.py).
+    """
+    if options.fresh or not options.mend:
+        return {}, False
+    if warm is not None and warm.html:
+        return warm.mends, warm.html == record.html_digest(html)
+    last = record.load(record_file, design)
+    if last is None:
+        return {}, False
+    return last.mends, last.html == record.html_digest(html)
 
 
 def _layout(prepared: Prepared, html: str, options: BuildOptions, fetcher):
@@ -300,14 +337,19 @@ def _with_stylesheets(html: str, sheets: tuple[str, ...]) -> str:
 
 
 def _layout_and_preflight(prepared: Prepared, html: str, options: BuildOptions, timings: Timings,
-                          fetcher, start: dict | None = None) -> tuple:
-    """Lay out, then let preflight inspect, mend and lay out again; the time it adds is its own."""
+                          fetcher, start: dict | None = None, exact: bool = False) -> tuple:
+    """Lay out, then let preflight inspect, mend and lay out again; the time it adds is its own.
+
+    `exact`: the start mends are the last build's for this very HTML; its pages are laid
+    out again as they were, without mending further, so the same input gives the same PDF.
+    """
     if timings.listener is not None:
         timings.listener("layout")
     started = time.perf_counter()
     laid, checked = preflight.run(lambda page_html: _layout(prepared, page_html, options, fetcher),
                                   lambda mends: preflight.apply_mends(html, mends),
-                                  preflight.Options(mend=options.mend), prepared.doc.sources, start)
+                                  preflight.Options(mend=options.mend, max_passes=0 if exact else preflight.MAX_PASSES),
+                                  prepared.doc.sources, start)
     spent = checked.inspect_seconds + checked.layout_seconds
     timings.add("layout", time.perf_counter() - started - spent)
     timings.add("preflight", spent)

@@ -591,6 +591,7 @@ class PreflightReport:
     layout_seconds: float = 0.0  # layouts after the first, for mending
     html: str = ""  # the HTML of the pages kept
     final_mends: dict[str, Mend] = field(default_factory=dict)  # the mends of the pages kept
+    reused: int = 0  # blocks that started from the last build's mends (record.py, --watch)
 
     @property
     def found(self) -> list[Defect]:
@@ -617,7 +618,9 @@ class PreflightReport:
         before, after = self.passes[0], self.passes[self.final]
         left = {d.ident for d in after.defects}
         mended = sum(1 for d in before.defects if d.ident not in left)
-        return (f"preflight: {len(before.defects)} defect(s) found, {mended} mended, "
+        start = (f" (started from the last build's mends for {self.reused} block(s); --fresh mends from scratch)"
+                 if self.reused else "")
+        return (f"preflight{start}: {len(before.defects)} defect(s) found, {mended} mended, "
                 f"{len(after.defects)} left, in {len(self.passes)} layout(s); "
                 f"before: {before.figures}; after: {after.figures}; "
                 f"inspection {self.inspect_seconds:.2f} s, layouts for mending {self.layout_seconds:.1f} s")
@@ -655,8 +658,8 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
 
     layout_fn(html) returns the engine's result (with `.document`); html_fn(mends)
     the HTML with those mends applied. Returns the best layout (fewest defects,
-    the earliest among equals) and the report. `start` (--watch only) begins from
-    the mends of the previous build instead of none: usually one layout then suffices.
+    the earliest among equals) and the report. `start` begins from the mends of the
+    previous build (--watch, record.py) instead of none: usually one layout then suffices.
     """
     mends: dict[str, Mend] = copy.deepcopy(start) if start and options.mend else {}
     html = html_fn(mends)
@@ -664,7 +667,7 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
     started = time.perf_counter()
     defects, figures = inspect(laid.document)
     report = PreflightReport([Pass(defects, figures, {})], 0, sources or {}, html=html,
-                             final_mends=copy.deepcopy(mends))
+                             final_mends=copy.deepcopy(mends), reused=len(mends))
     report.inspect_seconds += time.perf_counter() - started
     best = laid
     for _ in range(options.max_passes if options.mend else 0):

@@ -83,6 +83,10 @@ class ProjectFetcher(URLFetcher):
         raise RefusedURL(shown_url(url), why)
 
 
+def engine_version() -> str:
+    return weasyprint.__version__
+
+
 def shown_url(url: str) -> str:
     """A URL as a person reads it: a project file by its path relative to where the command ran."""
     parts = urlsplit(url)

@@ -190,7 +190,8 @@ def test_profile_names_and_default_outputs(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.chdir(tmp_path)
     result = run_cli("--content", content, "--profile", "print", "-q")
     assert result.code == 0, result.err
-    assert sorted(p.name for p in (tmp_path / "build").iterdir()) == ["test-report-print.pdf"]
+    written = sorted(p.name for p in (tmp_path / "build").iterdir())
+    assert written == [".test-report-print.pdf.mends.json", "test-report-print.pdf"]  # the PDF and its record
     with pytest.raises(SystemExit) as exit_:
         run_cli("--content", content, "--profile", "paper")
     assert exit_.value.code == 2
