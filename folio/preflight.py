@@ -39,6 +39,9 @@ MAX_RUN = 2  # hyphenated line ends allowed in a row
 SPACING_STEPS = ("-0.02em", "0.02em", "-0.035em", "0.035em")
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # how bad each defect is, to choose the best of the layouts made: a loose line is the mildest
+# defects inside one block's lines: a mend for them is judged on a galley of its block (galley.py)
+LOCAL = frozenset({"loose", "hyphen-run", "hyphenated-heading"})
+MAX_GALLEYS = 6  # galley rounds between two layouts of the whole report
 WEIGHTS = {"loose": 1, "hyphen-run": 3, "hyphenated-heading": 3}  # every other kind: 10
 
 KINDS = {  # kind -> how it reads in a report
@@ -588,7 +591,8 @@ class PreflightReport:
     final: int  # the index of the pass whose pages are kept
     sources: dict[str, Position]
     inspect_seconds: float = 0.0
-    layout_seconds: float = 0.0  # layouts after the first, for mending
+    layout_seconds: float = 0.0  # layouts after the first, for mending (galleys included)
+    galleys: int = 0  # galley layouts (a few blocks alone) made to judge mends inside blocks
     html: str = ""  # the HTML of the pages kept
     final_mends: dict[str, Mend] = field(default_factory=dict)  # the mends of the pages kept
     reused: int = 0  # blocks that started from the last build's mends (record.py, --watch)
@@ -621,7 +625,8 @@ class PreflightReport:
         start = (f" (started from the last build's mends for {self.reused} block(s); --fresh mends from scratch)"
                  if self.reused else "")
         return (f"preflight{start}: {len(before.defects)} defect(s) found, {mended} mended, "
-                f"{len(after.defects)} left, in {len(self.passes)} layout(s); "
+                f"{len(after.defects)} left, in {len(self.passes)} layout(s)"
+                f"{f' and {self.galleys} galley(s)' if self.galleys else ''}; "
                 f"before: {before.figures}; after: {after.figures}; "
                 f"inspection {self.inspect_seconds:.2f} s, layouts for mending {self.layout_seconds:.1f} s")
 
@@ -651,6 +656,36 @@ _HINTS = {
 }
 
 
+def _mend_all(defects: list[Defect], mends: dict[str, Mend]) -> set[str]:
+    """One ladder step per block and kind of defect; the blocks whose mend changed."""
+    changed, seen = set(), set()
+    for d in defects:
+        if (d.key, d.kind) not in seen:
+            seen.add((d.key, d.kind))
+            if _mend(d, mends):
+                changed.add(d.key)
+    return changed
+
+
+def _settle_on_galleys(keys: set[str], mends: dict[str, Mend], layout_fn: Callable[[str], Any],
+                       html_fn: Callable[[dict[str, Mend]], str]) -> int:
+    """Mend blocks whose defects lie inside their own lines on galleys of those blocks alone,
+    until their lines are clean or their ladders end; the whole report is laid out after.
+    Returns the galleys laid out."""
+    from .galley import extract
+
+    rounds = 0
+    while keys and rounds < MAX_GALLEYS:
+        galley = extract(html_fn(mends), keys)
+        if not galley.keys:
+            break
+        rounds += 1
+        held = set(galley.keys)
+        found, _ = inspect(layout_fn(galley.html).document)
+        keys = _mend_all([d for d in found if d.kind in LOCAL and d.key in held], mends)
+    return rounds
+
+
 def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], str],
         options: Options, sources: dict[str, Position] | None = None,
         start: dict[str, Mend] | None = None) -> tuple[Any, PreflightReport]:
@@ -673,16 +708,13 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
     for _ in range(options.max_passes if options.mend else 0):
         if not defects:
             break
-        changed, seen = False, set()
         for m in mends.values():
             m.laid_out = True
-        for d in defects:
-            if (d.key, d.kind) not in seen:  # one step per block and kind in a pass
-                seen.add((d.key, d.kind))
-                changed |= _mend(d, mends)
+        changed = _mend_all(defects, mends)
         if not changed:
             break
         started = time.perf_counter()
+        report.galleys += _settle_on_galleys(changed, mends, layout_fn, html_fn)
         html = html_fn(mends)
         laid = layout_fn(html)
         report.layout_seconds += time.perf_counter() - started
