@@ -67,12 +67,39 @@ def finish(document: object, pdf: pydyf.PDF, report: ArtifactReport | None = Non
     """The finisher for tagged PDFs: margin content as artifacts, links described by their text."""
     report = mark_artifacts(document, pdf, report)
     report.links = describe_links(document)
+    scope_headers(pdf)
     unnamed = figures_without_alt(pdf)
     if unnamed:
         # The engine logs an <img> without alt itself; an <svg> without <title> passes silently.
         raise BuildError(f"{unnamed} figure(s) without alternative text: give every image an alt text and "
                          "every SVG chart a <title> (PDF/UA requires /Alt on each /Figure)")
     return report
+
+
+def scope_headers(pdf: pydyf.PDF) -> int:
+    """Give each table header cell its /Scope: /Column in the head, /Row in the body.
+
+    WeasyPrint writes /TH with /A << /O /Table >> but no /Scope (the HTML's `scope`
+    attribute is not carried over); PDF/UA wants it for a table without /Headers. The
+    templates put column headings in <thead> and a row's heading first in its <tr>.
+    """
+    objects = pdf.objects
+    count = 0
+    for obj in objects:
+        if not (isinstance(obj, pydyf.Dictionary) and obj.get("S") == "/TH" and isinstance(obj.get("A"), dict)):
+            continue
+        row = _parent(objects, obj)
+        group = _parent(objects, row) if row is not None else None
+        in_head = group is not None and group.get("S") == "/THead"
+        obj["A"]["Scope"] = "/Column" if in_head else "/Row"
+        count += 1
+    return count
+
+
+def _parent(objects: list, element: pydyf.Dictionary) -> pydyf.Dictionary | None:
+    number = _number(element.get("P"))
+    parent = objects[number] if number is not None else None
+    return parent if isinstance(parent, pydyf.Dictionary) else None
 
 
 def figures_without_alt(pdf: pydyf.PDF) -> int:

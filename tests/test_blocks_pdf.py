@@ -196,6 +196,18 @@ def test_alt_text_is_in_the_structure_tree(ua_pdf: Path) -> None:
     assert "A dark square." in alts
 
 
+def test_table_headers_have_their_scope(briefing_pdf: Path) -> None:
+    """Column headings scoped to their column, a row's heading to its row (PDF/UA, table headers)."""
+    with pikepdf.open(briefing_pdf) as pdf:
+        scopes = []
+        for node in struct_elements(pdf.Root.StructTreeRoot):
+            if node.get("/S") == "/TH":
+                group = node.P.P.get("/S")  # TH -> TR -> THead or TBody
+                scopes.append((str(group), str(node.A.get("/Scope")), str(node.A.get("/O"))))
+    assert scopes and {o for _, _, o in scopes} == {"/Table"}
+    assert {(g, s) for g, s, _ in scopes} == {("/THead", "/Column"), ("/TBody", "/Row")}
+
+
 # ---------------------------------------------------------------- boxes and the briefing
 
 
