@@ -40,9 +40,9 @@ SPACING_STEPS = ("-0.02em", "0.02em", "-0.035em", "0.035em")
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # how bad each defect is, to choose the best of the layouts made: a loose line is the mildest
 # defects inside one block's lines: a mend for them is judged on a galley of its block (galley.py)
-LOCAL = frozenset({"loose", "hyphen-run", "hyphenated-heading"})
+LOCAL = frozenset({"loose", "hyphen-run", "hyphenated-heading", "runt"})
 MAX_GALLEYS = 6  # galley rounds between two layouts of the whole report
-WEIGHTS = {"loose": 1, "hyphen-run": 3, "hyphenated-heading": 3}  # every other kind: 10
+WEIGHTS = {"loose": 1, "runt": 2, "hyphen-run": 3, "hyphenated-heading": 3}  # every other kind: 10
 
 KINDS = {  # kind -> how it reads in a report
     "hyphen-break": "word hyphenated across a break",
@@ -54,6 +54,7 @@ KINDS = {  # kind -> how it reads in a report
     "footnote-away": "footnote on another page than its call",
     "hyphen-run": "more than two hyphenated line ends in a row",
     "hyphenated-heading": "hyphenated word in a heading",
+    "runt": "a paragraph's last line only the end of a hyphenated word",
     "loose": "loose line",
 }
 
@@ -195,7 +196,8 @@ LADDERS: dict[str, list[Step]] = {
     "footnote-away": [_set("footnote_line"), *_SPACINGS],
     "hyphen-run": [_keep_word, *_SPACINGS[:2], _set("no_hyphens")],
     "hyphenated-heading": [_keep_word, _set("no_hyphens")],
-    "loose": [_zone, _trade, _zone, *_SPACINGS],
+    "runt": [_keep_word, *_SPACINGS],
+    "loose": [_SPACINGS[0], _zone, _trade, _zone, *_SPACINGS[1:]],
 }
 
 
@@ -393,6 +395,9 @@ def inspect(document: Any) -> tuple[list[Defect], Figures]:
         if ln.heading and ln.hyphen:
             defects.append(Defect("hyphenated-heading", ln.page, ln.key, _snippet(ln.text, tail=True),
                                   word=_broken_word(lines, index)))
+        if _runt(lines, index):
+            defects.append(Defect("runt", ln.page, ln.key, f"{_snippet(lines[index - 1].text, 40, tail=True)} / "
+                                  f"{ln.text.strip()}", word=_broken_word(lines, index - 1)))
         if ln.hyphenates and not ln.heading:
             figures.lines += 1
             figures.hyphenated += bool(ln.hyphen)
@@ -450,6 +455,17 @@ def _at_break(i: int, lines: list[Line]) -> list[Defect]:
     if i + 2 >= len(lines) or not _same_column(b, lines[i + 2]):
         found.append(Defect("widow", b.page, b.key, _snippet(b.text), f"last line alone after {where}"))
     return found
+
+
+def _runt(lines: list[Line], i: int) -> bool:
+    """Is line i a paragraph's last, holding nothing but the end of the word hyphenated before it?
+    (Across a page or column break, that is a word hyphenated across the break instead.)"""
+    ln = lines[i]
+    if i == 0 or ln.heading or (i + 1 < len(lines) and lines[i + 1].element is ln.element):
+        return False
+    before = lines[i - 1]
+    return (before.element is ln.element and before.hyphen == "auto" and _same_column(before, ln)
+            and " " not in ln.text.strip())
 
 
 def _broken_word(lines: list[Line], i: int) -> tuple[str, int]:

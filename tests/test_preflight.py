@@ -64,7 +64,8 @@ def test_a_word_hyphenated_across_pages_is_found_and_mended() -> None:
     report = mend(html)
     assert report.remaining == []
     assert report.passes[1].mends["b"].startswith("no hyphen in 'importance'")  # that word only, first
-    assert list(report.mends) == ["b"]
+    # the other paragraph ends in half a word ("commit- / tee"): mended for that alone
+    assert ("runt", 2, "a") in kinds(defects) and set(report.mends) == {"a", "b"}
 
 
 def test_a_word_kept_whole_is_wrapped_where_it_was_broken() -> None:
@@ -168,6 +169,16 @@ def test_loose_lines_are_found_and_tightened_by_hyphenating_that_paragraph_only(
     assert "loose" not in [d.kind for d in report.remaining]
     assert "hyphenate-limit-zone" in report.mends["l"]
     assert "m" not in report.mends
+
+
+def test_a_paragraph_ending_in_half_a_word_is_found_and_mended() -> None:
+    html = page(f'<p data-src="r">{prose(40)}</p>', "p { hyphenate-limit-zone: 0 }")
+    defects, _ = preflight.inspect(lay(html).document)
+    assert kinds(defects) == [("runt", 1, "r")], ENGINE_CHANGED
+    assert defects[0].text.endswith("inde‐ / pendence") and defects[0].word == ("independence", 1)
+    report = mend(html)
+    assert report.remaining == []
+    assert report.mends["r"].startswith("no hyphen in 'independence'")
 
 
 def test_an_overfull_line_is_found_and_reported_not_mended() -> None:
