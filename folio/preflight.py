@@ -612,6 +612,7 @@ class PreflightReport:
     html: str = ""  # the HTML of the pages kept
     final_mends: dict[str, Mend] = field(default_factory=dict)  # the mends of the pages kept
     reused: int = 0  # blocks that started from the last build's mends (record.py, --watch)
+    relaid: bool = False  # the best layout was not the last: laid out again from its HTML
 
     @property
     def found(self) -> list[Defect]:
@@ -720,7 +721,6 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
     report = PreflightReport([Pass(defects, figures, {})], 0, sources or {}, html=html,
                              final_mends=copy.deepcopy(mends), reused=len(mends))
     report.inspect_seconds += time.perf_counter() - started
-    best = laid
     for _ in range(options.max_passes if options.mend else 0):
         if not defects:
             break
@@ -732,6 +732,9 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
         started = time.perf_counter()
         report.galleys += _settle_on_galleys(changed, mends, layout_fn, html_fn)
         html = html_fn(mends)
+        # One laid-out report in memory at a time (a long report's layout is hundreds of
+        # MiB): the best one, if not the last, is laid out again from its HTML at the end.
+        laid = None
         laid = layout_fn(html)
         report.layout_seconds += time.perf_counter() - started
         started = time.perf_counter()
@@ -740,6 +743,12 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
         applied = {k: m.label() for k, m in mends.items() if m.state() != Mend().state()}
         report.passes.append(Pass(defects, figures, applied))
         if _badness(defects) < _badness(report.remaining):
-            report.final, best, report.html = len(report.passes) - 1, laid, html
+            report.final, report.html = len(report.passes) - 1, html
             report.final_mends = copy.deepcopy(mends)
-    return best, report
+    if report.final != len(report.passes) - 1:
+        started = time.perf_counter()
+        laid = None
+        laid = layout_fn(report.html)  # the same HTML gives the same pages
+        report.layout_seconds += time.perf_counter() - started
+        report.relaid = True
+    return laid, report

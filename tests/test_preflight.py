@@ -270,3 +270,25 @@ def test_the_situationer_has_clean_pages(situationer_build: pipeline.Result) -> 
     figures = checked.passes[checked.final].figures
     assert figures.share <= 0.08, figures  # hyphenated line ends
     assert figures.longest_run <= 2 and figures.loose == 0, figures
+
+
+def test_one_layout_is_kept_at_a_time_and_the_best_laid_out_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mends that make things worse: the first layout stays the best; its HTML is laid out again
+    at the end rather than its pages kept in memory through every pass."""
+    from types import SimpleNamespace
+
+    widow = [preflight.Defect("widow", 1, key, "a line") for key in "abcdefgh"]
+    found = iter([widow[:1], widow[:2], widow[:3], widow[:4], widow[:5], widow[:6], widow[:7], widow[:8]])
+    monkeypatch.setattr(preflight, "inspect", lambda document: (next(found), preflight.Figures()))
+    laid_out: list[str] = []
+
+    def layout(html: str) -> SimpleNamespace:
+        laid_out.append(html)
+        return SimpleNamespace(document=html)
+
+    def html_for(mends: dict[str, preflight.Mend]) -> str:
+        return "html " + "; ".join(f"{k}: {m.label()}" for k, m in sorted(mends.items()))
+
+    laid, report = preflight.run(layout, html_for, preflight.Options())
+    assert report.final == 0 and report.relaid and len(report.passes) > 2
+    assert laid.document == report.html == laid_out[0] == laid_out[-1] == "html "
