@@ -348,12 +348,17 @@ def _layout_and_preflight(prepared: Prepared, html: str, options: BuildOptions, 
     started = time.perf_counter()
     laid, checked = preflight.run(lambda page_html: _layout(prepared, page_html, options, fetcher),
                                   lambda mends: preflight.apply_mends(html, mends),
-                                  preflight.Options(mend=options.mend, max_passes=0 if exact else preflight.MAX_PASSES),
+                                  preflight.Options(mend=options.mend, max_passes=0 if exact else preflight.MAX_PASSES,
+                                                    mending=_told(timings.listener, "preflight")),
                                   prepared.doc.sources, start)
     spent = checked.inspect_seconds + checked.layout_seconds
     timings.add("layout", time.perf_counter() - started - spent)
     timings.add("preflight", spent)
     return laid, checked
+
+
+def _told(listener: Callable[[str], None] | None, step: str) -> Callable[[], None] | None:
+    return None if listener is None else lambda: listener(step)
 
 
 _NOTDEF = re.compile(r"\.notdef glyph rendered for Unicode string unsupported by fonts: .* \(U\+([0-9A-F]{4,6})\)")

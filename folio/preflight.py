@@ -592,6 +592,7 @@ def _badness(defects: list[Defect]) -> int:
 class Options:
     mend: bool = True
     max_passes: int = MAX_PASSES
+    mending: Callable[[], None] | None = None  # told when the first mend is laid out (the progress line)
 
 
 @dataclass
@@ -729,6 +730,8 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
         changed = _mend_all(defects, mends)
         if not changed:
             break
+        if options.mending is not None and len(report.passes) == 1:
+            options.mending()
         started = time.perf_counter()
         report.galleys += _settle_on_galleys(changed, mends, layout_fn, html_fn)
         html = html_fn(mends)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,3 +74,18 @@ def situationer_build(tmp_path_factory: pytest.TempPathFactory) -> Result:
     """The Situationer's build, --strict: a layout defect left fails it (see test_preflight.py)."""
     out = tmp_path_factory.mktemp("situationer") / "situationer.pdf"
     return build(CONTENT, BuildOptions(output=out, strict=True))
+
+
+ONE_CHAPTER = "30-engagements.yaml"  # a chapter whose first layout has loose lines to mend
+
+
+@pytest.fixture
+def one_chapter(tmp_path: Path) -> Path:
+    """The Situationer's report.yaml with one chapter of it: a few pages that need mending."""
+    content = tmp_path / "content"
+    content.mkdir()
+    text = (CONTENT / "report.yaml").read_text(encoding="utf-8")
+    (content / "report.yaml").write_text(re.sub(r"chapters:\n(  - .*\n)+", f"chapters:\n  - {ONE_CHAPTER}\n", text),
+                                         encoding="utf-8")
+    shutil.copy(CONTENT / ONE_CHAPTER, content / ONE_CHAPTER)
+    return content

@@ -38,6 +38,13 @@ def test_a_terminal_sees_the_steps_and_the_line_is_wiped(report_dir: Path, tmp_p
     assert shown.endswith("\r\033[K")  # nothing of it is left on the screen
 
 
+@pytest.mark.usefixtures("no_delay")
+def test_mending_is_a_step_of_its_own(one_chapter: Path, tmp_path: Path) -> None:
+    err = Terminal()
+    assert build(one_chapter, tmp_path, err, "--fresh") == 0
+    assert "folio: mending the pages" in err.getvalue()
+
+
 def test_pages_laid_out_are_counted_from_the_engine_log() -> None:
     with progress.Progress(Terminal()) as shown:
         shown.step_started("layout")

@@ -4,28 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from folio import pipeline, record
 
-from .conftest import CONTENT, run_cli
-
-CHAPTER = "30-engagements.yaml"  # a chapter whose first layout has loose lines to mend
-
-
-@pytest.fixture
-def one_chapter(tmp_path: Path) -> Path:
-    """The Situationer's report.yaml with one chapter of it: a few pages that need mending."""
-    content = tmp_path / "content"
-    content.mkdir()
-    text = (CONTENT / "report.yaml").read_text(encoding="utf-8")
-    (content / "report.yaml").write_text(re.sub(r"chapters:\n(  - .*\n)+", f"chapters:\n  - {CHAPTER}\n", text),
-                                         encoding="utf-8")
-    shutil.copy(CONTENT / CHAPTER, content / CHAPTER)
-    return content
+from .conftest import ONE_CHAPTER as CHAPTER
+from .conftest import run_cli
 
 
 def build(content: Path, out: Path, **options: object) -> pipeline.Result:
