@@ -284,12 +284,12 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
     return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked)
 
 
-def _layout(prepared: Prepared, html: str, options: BuildOptions, fetcher):
+def _layout(prepared: Prepared, html: str, options: BuildOptions, fetcher, check_notes: bool = True):
     from . import typeset
 
     return typeset.layout(html, PROJECT_ROOT.as_uri() + "/", roots_for(prepared.report),
                           pdf_options=profiles.pdf_options(), fetcher=fetcher,
-                          bundled_fonts_only=options.bundled_fonts_only)
+                          bundled_fonts_only=options.bundled_fonts_only, check_notes=check_notes)
 
 
 def _with_stylesheets(html: str, sheets: tuple[str, ...]) -> str:
@@ -305,9 +305,13 @@ def _layout_and_preflight(prepared: Prepared, html: str, options: BuildOptions, 
     if timings.listener is not None:
         timings.listener("layout")
     started = time.perf_counter()
-    laid, checked = preflight.run(lambda page_html: _layout(prepared, page_html, options, fetcher),
+    # notes are checked on the pages kept: a long note is cut by the preflight first
+    laid, checked = preflight.run(lambda page_html: _layout(prepared, page_html, options, fetcher, False),
                                   lambda mends: preflight.apply_mends(html, mends),
                                   preflight.Options(mend=options.mend), prepared.doc.sources, start)
+    from .footnote_fix import check_notes
+
+    check_notes(laid.document)
     spent = checked.inspect_seconds + checked.layout_seconds
     timings.add("layout", time.perf_counter() - started - spent)
     timings.add("preflight", spent)

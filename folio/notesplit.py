@@ -1,0 +1,122 @@
+"""Split a footnote's HTML into parts set on successive pages.
+
+WeasyPrint 70 never breaks a footnote across pages. The preflight (preflight.py)
+therefore breaks a long note itself: after the note's first words it closes the
+note and opens a continuation, a second `float: footnote` element with no call
+and no marker (styles/blocks.css, `.footnote-cont`), set right after the first
+part in the same line of text. The continuation's `footnote-policy: auto` lets the
+engine carry it, alone, to the head of the next page's notes (its "reported
+footnotes", set before anything called on that page) while the call and the first
+part stay where they are. Nothing is inserted into the running text of the next
+page, so no line there changes.
+
+A note is cut only between words, and its HTML is split as a tree: every element
+open at a cut is closed there and opened again at the start of the next part, so
+em, strong and links stay balanced. Cuts are counted in words, where a word is a
+run of characters between ASCII white space (a non-breaking space joins two
+words into one, as it does for the line breaker).
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+WORD_SPACE = re.compile(r"[ \t\n\r\f]+")  # what the line breaker may break at (not U+00A0)
+_TOKEN = re.compile(r"<[^>]*>|[^<]+")
+_VOID = {"br", "img", "wbr", "hr"}
+CONT_CLASS = "footnote footnote-cont"
+CONT_SEP = "~"  # the k-th part of note X has id note-X~k (k >= 2)
+
+
+def words(text: str) -> list[str]:
+    return [w for w in WORD_SPACE.split(text) if w]
+
+
+def split_html(body: str, cuts: tuple[int, ...]) -> list[str]:
+    """The note's HTML in len(cuts) + 1 parts: part k begins at word cuts[k-1] (0-based).
+
+    Elements open at a cut are closed before it and reopened after it (without their
+    id, which must stay unique); an element opened just before the cut with nothing in
+    it yet moves whole to the next part instead of being left empty.
+    """
+    parts: list[str] = []
+    out: list[str] = []
+    stack: list[tuple[str, str, int]] = []  # (start tag, name, len(out) after it)
+    pending = list(cuts)
+    count, in_word = 0, False
+    for token in _TOKEN.findall(body):
+        if token.startswith("<"):
+            name = re.match(r"</?\s*([\w-]+)", token)
+            tag = name.group(1).lower() if name else ""
+            if token.startswith("</"):
+                if stack and stack[-1][1] == tag:
+                    stack.pop()
+            elif not token.endswith("/>") and tag not in _VOID:
+                out.append(token)
+                stack.append((token, tag, len(out)))
+                continue
+            out.append(token)
+            continue
+        at = 0
+        for found in re.finditer(r"[^ \t\n\r\f]+", token):
+            if found.start() > 0 or not in_word:  # a word starts here (not a word going on past a tag)
+                if pending and count == pending[0]:
+                    pending.pop(0)
+                    if found.start() > at:
+                        out.append(token[at:found.start()])
+                    parts.append(_close(out, stack))
+                    out = [_without_id(s) for s, _, _ in stack]
+                    stack = [(s, n, i + 1) for i, (s, n, _) in enumerate(stack)]
+                    at = found.start()
+                count += 1
+        out.append(token[at:])
+        in_word = token[-1] not in " \t\n\r\f"
+    parts.append("".join(out))
+    return [p.strip() for p in parts]
+
+
+def _close(out: list[str], stack: list[tuple[str, str, int]]) -> str:
+    """Part so far with its open elements closed; elements still empty are left for the next part."""
+    keep = len(stack)
+    while keep and stack[keep - 1][2] == len(out) and out[-1] == stack[keep - 1][0]:
+        out.pop()  # opened with nothing in it yet: drop its start tag here
+        keep -= 1
+    return ("".join(out).rstrip() + "".join(f"</{name}>" for _, name, _ in reversed(stack[:keep])))
+
+
+def _without_id(start_tag: str) -> str:
+    return re.sub(r'\s+id="[^"]*"', "", start_tag)
+
+
+def note_start(note_id: str) -> str:
+    """The start tag resolve.py writes for note `note_id` ('<chapter>.<note>')."""
+    return f'<span class="footnote" id="note-{html_lib.escape(note_id)}">'
+
+
+def apply_splits(html: str, splits: dict[str, tuple[int, ...]]) -> str:
+    """The HTML with each note in `splits` cut after those words into a first part and continuations."""
+    for note_id, cuts in sorted(splits.items()):
+        if not cuts:
+            continue
+        start_tag = note_start(note_id)
+        start = html.find(start_tag)
+        if start < 0:
+            continue
+        body_start = start + len(start_tag)
+        end = _matching_end(html, body_start)
+        parts = split_html(html[body_start:end], cuts)
+        cont = "".join(f'<span class="{CONT_CLASS}" id="note-{html_lib.escape(note_id)}{CONT_SEP}{k}">{part}</span>'
+                       for k, part in enumerate(parts[1:], 2))
+        html = html[:body_start] + parts[0] + "</span>" + cont + html[end + len("</span>"):]
+    return html
+
+
+def _matching_end(html: str, at: int) -> int:
+    """Where the span whose content starts at `at` closes."""
+    depth = 1
+    for found in re.finditer(r"<(/?)span\b[^>]*>", html[at:]):
+        depth += -1 if found.group(1) else 1
+        if depth == 0:
+            return at + found.start()
+    raise ValueError("unbalanced note")
