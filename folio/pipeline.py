@@ -77,6 +77,7 @@ class Warm:
     # preflight's mends of the last build, by what their block says (a block's key, its file
     # and line, moves when lines above it change; its text does not)
     mends: dict[str, Any] = field(default_factory=dict)
+    splits: dict[str, tuple[int, ...]] = field(default_factory=dict)  # notes cut, by note id (notesplit.py)
 
     def forget(self, paths: Iterable[Path]) -> None:
         names = {Path(p).name for p in paths}
@@ -84,7 +85,7 @@ class Warm:
             for path in paths:
                 self.fetcher.cache.pop(os.path.realpath(path), None)
         if "report.yaml" in names or any(n.endswith((".css", ".html", ".ttf", ".otf")) for n in names):
-            self.mends = {}  # a change to the whole report or its design: every block starts afresh
+            self.mends, self.splits = {}, {}  # a change to the whole report or its design: every block starts afresh
 
     def start_mends(self, html: str) -> dict[str, Any]:
         """The last build's mends for the blocks of this HTML that say the same as then."""
@@ -257,9 +258,11 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
             if checked is None:  # the first profile: lay out, inspect, mend
                 page_html = prepared.html_for(name)
                 laid, checked = _layout_and_preflight(prepared, page_html, options, timings, fetcher,
-                                                      warm.start_mends(page_html) if warm is not None else None)
+                                                      warm.start_mends(page_html) if warm is not None else None,
+                                                      warm.splits if warm is not None else None)
                 if warm is not None:
                     warm.keep_mends(page_html, checked.final_mends)
+                    warm.splits = checked.final_splits
                 if options.strict and checked.remaining:
                     raise ContentError(checked.problems("error"))
                 html = checked.html
@@ -300,7 +303,7 @@ def _with_stylesheets(html: str, sheets: tuple[str, ...]) -> str:
 
 
 def _layout_and_preflight(prepared: Prepared, html: str, options: BuildOptions, timings: Timings,
-                          fetcher, start: dict | None = None) -> tuple:
+                          fetcher, start: dict | None = None, start_splits: dict | None = None) -> tuple:
     """Lay out, then let preflight inspect, mend and lay out again; the time it adds is its own."""
     if timings.listener is not None:
         timings.listener("layout")
@@ -308,7 +311,7 @@ def _layout_and_preflight(prepared: Prepared, html: str, options: BuildOptions, 
     # notes are checked on the pages kept: a long note is cut by the preflight first
     laid, checked = preflight.run(lambda page_html: _layout(prepared, page_html, options, fetcher, False),
                                   lambda mends: preflight.apply_mends(html, mends),
-                                  preflight.Options(mend=options.mend), prepared.doc.sources, start)
+                                  preflight.Options(mend=options.mend), prepared.doc.sources, start, start_splits)
     from .footnote_fix import check_notes
 
     check_notes(laid.document)

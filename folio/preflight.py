@@ -291,8 +291,8 @@ def read_pages(document: Any) -> Pages:
                 frame.notes, frame.max_notes = child.height, child.max_height
                 frame.overhead = child.margin_height() - child.height if child.children else 0.0
                 for note in child.children:
-                    out.notes[id(note.element)] = number
-                    _note_part(note, number, out, boxes)
+                    if not _note_part(note, number, out, boxes):  # a note resolve.py did not write
+                        out.notes[id(note.element)] = number
                 if child.children and flow_bottom > child.position_y + TOLERANCE_PX:
                     out.defects.append(Defect("overfull", number, "", _snippet(_text(child)),
                                               "the footnotes are drawn over the text"))
@@ -334,16 +334,17 @@ def _forced_start(previous: list[Any], root: Any) -> bool:
             or any(b.style["break_after"] in FORCED and id(b.element) not in after for b in previous))
 
 
-def _note_part(note: Any, page: int, out: Pages, boxes: Any) -> None:
+def _note_part(note: Any, page: int, out: Pages, boxes: Any) -> bool:
     ident = (note.element.get("id") or "") if note.element is not None else ""
     if not ident.startswith("note-"):
-        return
+        return False
     base, _, part = ident.removeprefix("note-").partition(notesplit.CONT_SEP)
     lines = [("".join(t.text for t in _own_texts(ln, boxes)), ln.height)
              for ln in note.descendants() if isinstance(ln, boxes.LineBox)]
     out.parts.setdefault(base, []).append(NotePart(
         base, int(part) if part.isdigit() else 1, page, note.position_y, note.position_y + note.margin_height(),
         lines, "".join(note.element.itertext())))
+    return True
 
 
 def _own_texts(box: Any, boxes: Any) -> Iterator[Any]:
@@ -510,6 +511,10 @@ def inspect_pages(document: Any) -> tuple[list[Defect], Figures, Pages]:
                 defects.append(Defect("loose", ln.page, ln.key, _snippet(ln.text),
                                       f"{ln.spacing_em:.2f} em added per space, paragraph's median {norm:.2f}",
                                       free=ln.free, zone=ln.zone))
+    for note, page in pages.notes.items():  # notes without an id (not written by resolve.py): cannot be cut
+        call = pages.calls.get(note)
+        if call is not None and call[0] != page:
+            defects.append(Defect("footnote-away", call[0], call[1], call[2], f"its note is on page {page}"))
     defects += _note_defects(pages)
     order = list(KINDS)
     return sorted(defects, key=lambda d: (d.page, order.index(d.kind), d.key)), figures, pages
@@ -835,6 +840,7 @@ class PreflightReport:
     layout_seconds: float = 0.0  # layouts after the first, for mending
     html: str = ""  # the HTML of the pages kept
     final_mends: dict[str, Mend] = field(default_factory=dict)  # the mends of the pages kept
+    final_splits: dict[str, tuple[int, ...]] = field(default_factory=dict)  # the notes cut in the pages kept
 
     @property
     def found(self) -> list[Defect]:
@@ -896,23 +902,26 @@ _HINTS = {
 
 def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], str],
         options: Options, sources: dict[str, Position] | None = None,
-        start: dict[str, Mend] | None = None) -> tuple[Any, PreflightReport]:
+        start: dict[str, Mend] | None = None,
+        start_splits: dict[str, tuple[int, ...]] | None = None) -> tuple[Any, PreflightReport]:
     """Lay out, inspect, mend and lay out again until clean or out of passes.
 
     layout_fn(html) returns the engine's result (with `.document`); html_fn(mends)
     the HTML with those mends applied. Returns the best layout (fewest defects,
     the earliest among equals) and the report. `start` (--watch only) begins from
-    the mends of the previous build instead of none: usually one layout then suffices.
+    the mends of the previous build instead of none: usually one layout then suffices;
+    `start_splits` likewise the notes it cut (PreflightReport.final_splits).
     """
     mends: dict[str, Mend] = copy.deepcopy(start) if start and options.mend else {}
-    splits: dict[str, tuple[int, ...]] = {}  # note id -> the words its parts start at (notesplit.py)
+    # note id -> the words its parts start at (notesplit.py)
+    splits: dict[str, tuple[int, ...]] = dict(start_splits) if start_splits and options.mend else {}
     shrink: dict[str, int] = {}  # note id -> lines taken off its first part after a cut that did not fit
-    html = html_fn(mends)
+    html = notesplit.apply_splits(html_fn(mends), splits)
     laid = layout_fn(html)
     started = time.perf_counter()
     defects, figures, pages = inspect_pages(laid.document)
     report = PreflightReport([Pass(defects, figures, {})], 0, sources or {}, html=html,
-                             final_mends=copy.deepcopy(mends))
+                             final_mends=copy.deepcopy(mends), final_splits=dict(splits))
     report.inspect_seconds += time.perf_counter() - started
     best = laid
     for _ in range(options.max_passes if options.mend else 0):
@@ -948,7 +957,7 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
         report.passes.append(Pass(defects, figures, applied))
         if _badness(defects) < _badness(report.remaining):
             report.final, best, report.html = len(report.passes) - 1, laid, html
-            report.final_mends = copy.deepcopy(mends)
+            report.final_mends, report.final_splits = copy.deepcopy(mends), dict(splits)
     return best, report
 
 
@@ -962,8 +971,8 @@ def _split(defect: Defect, pages: Pages, splits: dict[str, tuple[int, ...]], shr
         return False
     while shrink.get(note, 0) <= MAX_SHRINK:
         cuts = plan_cuts(pages, note, shrink.get(note, 0))
-        if cuts is None:
-            return False
+        if cuts is None or cuts == splits.get(note, ()) == ():
+            return False  # not to be cut, or it fits whole: the ladder's steps are for the rest
         if cuts != splits.get(note, ()):
             splits[note] = cuts
             return True
