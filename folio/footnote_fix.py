@@ -84,6 +84,10 @@ def check_notes(document) -> None:
                     ident = (note.element.get("id") or "") if note.element is not None else ""
                     if ident.startswith("note-") and note.position_y + note.margin_height() > foot:
                         misplaced.append(ident.removeprefix("note-").partition(CONT_SEP)[0])
+                    parts = note.element.get("data-parts", "") if note.element is not None else ""
+                    if parts.isdigit() and any(f"{ident}{CONT_SEP}{k}" not in first_page
+                                               for k in range(2, int(parts) + 1)):
+                        misplaced.append(ident.removeprefix("note-"))  # a part dropped by the engine
     misplaced = list(dict.fromkeys(misplaced))
     if misplaced:
         shown = "; ".join("note '{1}' of chapter '{0}'".format(*m.split(".", 1)) for m in misplaced)

@@ -10,6 +10,10 @@ footnotes", set before anything called on that page) while the call and the firs
 part stay where they are. Nothing is inserted into the running text of the next
 page, so no line there changes.
 
+The continuations are styled by styles/notesplit.css, which is linked into the
+HTML only when a note is cut: a report whose notes all fit is laid out, and its
+PDF written, byte for byte as without this module.
+
 A note is cut only between words, and its HTML is split as a tree: every element
 open at a cut is closed there and opened again at the start of the next part, so
 em, strong and links stay balanced. Cuts are counted in words, where a word is a
@@ -94,8 +98,19 @@ def note_start(note_id: str) -> str:
     return f'<span class="footnote" id="note-{html_lib.escape(note_id)}">'
 
 
+STYLESHEET = "styles/notesplit.css"  # the continuations' style: linked only where a note is cut
+
+
+def _with_stylesheet(html: str) -> str:
+    link = f'<link rel="stylesheet" href="{STYLESHEET}">'
+    return html if link in html else html.replace("</head>", link + "\n</head>", 1)
+
+
 def apply_splits(html: str, splits: dict[str, tuple[int, ...]]) -> str:
-    """The HTML with each note in `splits` cut after those words into a first part and continuations."""
+    """The HTML with each note in `splits` cut after those words into a first part and continuations,
+    and the stylesheet that sets them (styles/notesplit.css) linked when any is."""
+    if any(splits.values()):
+        html = _with_stylesheet(html)
     for note_id, cuts in sorted(splits.items()):
         if not cuts:
             continue
@@ -108,8 +123,22 @@ def apply_splits(html: str, splits: dict[str, tuple[int, ...]]) -> str:
         parts = split_html(html[body_start:end], cuts)
         cont = "".join(f'<span class="{CONT_CLASS}" id="note-{html_lib.escape(note_id)}{CONT_SEP}{k}">{part}</span>'
                        for k, part in enumerate(parts[1:], 2))
-        html = html[:body_start] + parts[0] + "</span>" + cont + html[end + len("</span>"):]
+        first = f'{start_tag[:-1]} data-parts="{len(parts)}">'  # how many parts the build must find
+        html = html[:start] + first + parts[0] + "</span>" + cont + html[end + len("</span>"):]
     return html
+
+
+RUNOVER = '<div class="notes-runover"></div>'
+
+
+def with_runover(html: str) -> str:
+    """The HTML with a page after the last one of the report's text, for the continuation of a
+    note called on that last page (WeasyPrint 70 drops a note carried past the document's end
+    when it lays the pages out a second time, for the contents' page numbers)."""
+    html = _with_stylesheet(html)
+    at = html.rfind("</main>")
+    at = at if at >= 0 else html.rfind("</body>")
+    return html[:at] + RUNOVER + html[at:] if at >= 0 else html + RUNOVER
 
 
 def _matching_end(html: str, at: int) -> int:

@@ -41,7 +41,10 @@ MAX_RUN = 2  # hyphenated line ends allowed in a row
 SPACING_STEPS = ("-0.02em", "0.02em", "-0.035em", "0.035em")
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # how bad each defect is, to choose the best of the layouts made: a loose line is the mildest
-WEIGHTS = {"loose": 1, "hyphen-run": 3, "hyphenated-heading": 3}  # every other kind: 10
+WEIGHTS = {"loose": 1, "hyphen-run": 3, "hyphenated-heading": 3,  # every other kind: 10
+           # a note away from its call, lost or clipped fails the build (footnote_fix.check_notes): any
+           # layout without one is better than every layout with one
+           "footnote-away": 1000, "footnote-lost": 1000, "footnote-tall": 1000}
 
 KINDS = {  # kind -> how it reads in a report
     "hyphen-break": "word hyphenated across a break",
@@ -53,6 +56,8 @@ KINDS = {  # kind -> how it reads in a report
     "footnote-away": "footnote on another page than its call",
     "footnote-pushed": "long footnote took its call to the next page",
     "footnote-tall": "footnote past the foot of the page",
+    "footnote-lost": "part of a footnote on no page",
+    "footnote-joined": "footnote cut, its parts on one page",
     "hyphen-run": "more than two hyphenated line ends in a row",
     "hyphenated-heading": "hyphenated word in a heading",
     "loose": "loose line",
@@ -197,6 +202,8 @@ LADDERS: dict[str, list[Step]] = {
     "footnote-away": [_set("footnote_line"), *_SPACINGS],
     "footnote-pushed": [],  # mended by cutting the note (plan_cuts), nothing else
     "footnote-tall": [],
+    "footnote-lost": [],  # mended by a page after the text for the note's rest (notesplit.with_runover)
+    "footnote-joined": [],  # mended by cutting the note anew, or not at all
     "hyphen-run": [_keep_word, *_SPACINGS[:2], _set("no_hyphens")],
     "hyphenated-heading": [_keep_word, _set("no_hyphens")],
     "loose": [_zone, _trade, _zone, *_SPACINGS],
@@ -245,6 +252,8 @@ class Pages:
     parts: dict[str, list[NotePart]] = field(default_factory=dict)  # note id -> its parts, in order
     call_at: dict[str, tuple[int, float, str, str]] = field(default_factory=dict)  # note id -> (page, bottom of
     # its call's line, key, text)
+    expected: dict[str, int] = field(default_factory=dict)  # note id -> the parts it was cut into
+    words: dict[str, int] = field(default_factory=dict)  # note id -> its words, all parts, from their calls
 
 
 @dataclass
@@ -339,6 +348,8 @@ def _note_part(note: Any, page: int, out: Pages, boxes: Any) -> bool:
     if not ident.startswith("note-"):
         return False
     base, _, part = ident.removeprefix("note-").partition(notesplit.CONT_SEP)
+    if note.element.get("data-parts", "").isdigit():
+        out.expected[base] = int(note.element.get("data-parts"))
     lines = [("".join(t.text for t in _own_texts(ln, boxes)), ln.height)
              for ln in note.descendants() if isinstance(ln, boxes.LineBox)]
     out.parts.setdefault(base, []).append(NotePart(
@@ -386,9 +397,12 @@ def _line(box: Any, key: str, page: int, right: float, trim: tuple, out: Pages, 
         if d.footnote is not None:
             out.calls[id(d.footnote.element)] = (page, key, _snippet(_join(texts)))
             ident = d.footnote.element.get("id") or ""
+            base = ident.removeprefix("note-").partition(notesplit.CONT_SEP)[0]
+            if ident.startswith("note-"):
+                words = len(notesplit.words("".join(d.footnote.element.itertext())))
+                out.words[base] = out.words.get(base, 0) + words
             if ident.startswith("note-") and notesplit.CONT_SEP not in ident:
-                out.call_at[ident.removeprefix("note-")] = (page, box.position_y + box.height, key,
-                                                            _snippet(_join(texts)))
+                out.call_at[base] = (page, box.position_y + box.height, key, _snippet(_join(texts)))
     parent = box.element
     line = Line(page, key, parent, box.element_tag or "", _cls(parent), box.position_y,
                 box.position_y + box.height, box.position_x, text=_join(texts))
@@ -536,6 +550,9 @@ def _note_defects(pages: Pages) -> list[Defect]:
     """A note away from its call, a continuation not at the head of the next page, a note past
     the page foot, and a note that took its call to the next page when a part of it would fit."""
     found = []
+    for note, (page, _, key, text) in pages.call_at.items():
+        if note not in pages.parts:  # the engine drops a note taller than any page foot
+            found.append(Defect("footnote-lost", page, key, text, "its note is on no page", note=note))
     for note, parts in pages.parts.items():
         call = pages.call_at.get(note)
         if call is None:
@@ -545,9 +562,16 @@ def _note_defects(pages: Pages) -> list[Defect]:
         if first.part != 1 or first.page != page:
             found.append(Defect("footnote-away", page, key, text, f"its note is on page {first.page}", note=note))
             continue
+        if len(parts) < pages.expected.get(note, 1):
+            found.append(Defect("footnote-lost", parts[-1].page, key, text, f"part {len(parts) + 1} of its note "
+                                "is on no page", note=note))
+            continue
         for before, part in itertools.pairwise(parts):
             if part.page != before.page + 1 or part.part != before.part + 1:
-                found.append(Defect("footnote-away", page, key, text, f"part {part.part} of its note is on page "
+                # on the same page: legal (check_notes lets it be) but needless; elsewhere: away
+                kind = "footnote-joined" if part.page == before.page and part.part == before.part + 1 else \
+                    "footnote-away"
+                found.append(Defect(kind, page, key, text, f"part {part.part} of its note is on page "
                                     f"{part.page}, part {before.part} on page {before.page}", note=note))
                 break
         for part in parts:
@@ -557,7 +581,7 @@ def _note_defects(pages: Pages) -> list[Defect]:
                                     note=note))
                 break
         else:
-            first_lines, pushed = _room_for_first_part(pages, note)
+            first_lines, pushed, _ = _room_for_first_part(pages, note)
             if pushed:
                 found.append(Defect("footnote-pushed", page, key, text, f"{first_lines} lines of its note would "
                                     f"fit on page {page - 1}", note=note))
@@ -581,9 +605,10 @@ def _others(pages: Pages, note: str, page: int) -> float:
     return max(0.0, frame.notes - own) if frame else 0.0
 
 
-def _room_for_first_part(pages: Pages, note: str) -> tuple[int, bool]:
-    """How many of the note's lines fit with its call, and whether that is on the page before the
-    call's (whose text stopped short of the call's line because the whole note did not fit)."""
+def _room_for_first_part(pages: Pages, note: str) -> tuple[int, bool, int]:
+    """How many of the note's lines fit with its call, whether that is on the page before the
+    call's (whose text stopped short of the call's line because the whole note did not fit), and
+    the page the first part is expected on."""
     parts = pages.parts[note]
     heights = [h for p in parts for _, h in p.lines]
     page, call_bottom = pages.call_at[note][:2]
@@ -597,12 +622,18 @@ def _room_for_first_part(pages: Pages, note: str) -> tuple[int, bool]:
                    max_notes - others)
         n = _fit(heights, room)
         if MIN_PART_LINES <= n < len(heights):
-            return n, True
+            return n, True, page - 1
     others = _others(pages, note, page)
     n = _fit(heights, min(frame.bottom - others - overhead - call_bottom, max_notes - others))
     if n < MIN_PART_LINES:  # no room under the call: it goes to the next page with the note's first part
-        n = _fit(heights, max_notes)
-    return n, False
+        return _fit(heights, max_notes), False, page + 1
+    return n, False, page
+
+
+def _called_on(pages: Pages, page: int, note: str) -> float:
+    """The height of the notes (first parts) called on this page, other than this one."""
+    return sum(parts[0].bottom - parts[0].top for other, parts in pages.parts.items()
+               if other != note and pages.call_at.get(other, (0,))[0] == page and parts[0].part == 1)
 
 
 def plan_cuts(pages: Pages, note: str, shrink: int = 0) -> tuple[int, ...] | None:
@@ -615,14 +646,17 @@ def plan_cuts(pages: Pages, note: str, shrink: int = 0) -> tuple[int, ...] | Non
     total = len(heights)
     if total < 2 * MIN_PART_LINES:
         return ()  # too short to cut into two parts of two lines
-    first, _ = _room_for_first_part(pages, note)
+    first, _, page = _room_for_first_part(pages, note)
     first = max(MIN_PART_LINES, first - shrink)
     max_notes = max((f.max_notes for f in pages.frames.values()), default=0.0)
+    slack = max(heights)  # a part cut anew may break into one line more than the lines it is planned from
     cuts = []
     at = first
     while at < total:
         cuts.append(at)
-        at += max(1, _fit(heights[at:], max_notes))
+        page += 1  # each continuation heads the notes of the next page, with the notes called there after it
+        room = max_notes - slack - _called_on(pages, page, note)
+        at += max(MIN_PART_LINES, _fit(heights[at:], room))
     if cuts and total - cuts[-1] < MIN_PART_LINES and cuts[-1] - (cuts[-2] if len(cuts) > 1 else 0) > MIN_PART_LINES:
         cuts[-1] = total - MIN_PART_LINES  # the last part no shorter than two lines: take one from before
     starts = _line_starts(parts)
@@ -630,6 +664,23 @@ def plan_cuts(pages: Pages, note: str, shrink: int = 0) -> tuple[int, ...] | Non
         return None
     words = tuple(dict.fromkeys(starts[c] for c in cuts if 0 < starts[c] < starts[-1]))
     return words
+
+
+def estimate_cuts(pages: Pages, note: str, cuts: tuple[int, ...]) -> tuple[int, ...]:
+    """Cuts for a note the engine set on no page (too tall for any page foot), whose lines are
+    therefore unknown: a page foot's worth of words each, as the other notes' lines run (the next
+    layout shows the real lines, and the note is cut anew from them). A note already cut this way
+    and still lost is cut finer."""
+    lines = [(len(notesplit.words(text)), height) for parts in pages.parts.values() for p in parts
+             for text, height in p.lines if text.strip()]
+    per_line = statistics.median(n for n, _ in lines) if lines else 8
+    height = statistics.median(h for _, h in lines) if lines else 14.0
+    max_notes = max((f.max_notes for f in pages.frames.values()), default=0.0) or 400.0
+    step = max(MIN_PART_LINES, int(max_notes / height) - 1) * max(1, int(per_line))
+    total = pages.words.get(note, 0)
+    if cuts:
+        step = min(step, max(1, (cuts[0] * 2) // 3))
+    return tuple(range(step, total, step)) if total > step else ()
 
 
 def _line_starts(parts: list[NotePart]) -> list[int] | None:
@@ -897,6 +948,8 @@ _HINTS = {
     "footnote-away": "shorten the note, or call it earlier in the paragraph",
     "footnote-pushed": "shorten the note, or call it later in the paragraph",
     "footnote-tall": "shorten the note, or move part of it into the text",
+    "footnote-lost": "shorten the note, or call it earlier in the text",
+    "footnote-joined": "shorten the note, or call it later in the paragraph",
 }
 
 
@@ -916,6 +969,7 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
     # note id -> the words its parts start at (notesplit.py)
     splits: dict[str, tuple[int, ...]] = dict(start_splits) if start_splits and options.mend else {}
     shrink: dict[str, int] = {}  # note id -> lines taken off its first part after a cut that did not fit
+    runover = False  # a page after the text, for a note's rest carried past the last page
     html = notesplit.apply_splits(html_fn(mends), splits)
     laid = layout_fn(html)
     started = time.perf_counter()
@@ -931,6 +985,17 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
         for m in mends.values():
             m.laid_out = True
         for d in defects:
+            if d.kind == "footnote-lost" and d.note in pages.parts:  # a part carried past the last page
+                changed |= not runover
+                runover = True
+                continue
+            if d.kind == "footnote-lost" and d.note not in seen:  # the whole note: cut it by an estimate
+                seen.add(d.note)
+                cuts = estimate_cuts(pages, d.note, splits.get(d.note, ()))
+                if cuts and cuts != splits.get(d.note, ()):
+                    splits[d.note] = cuts
+                    changed = True
+                continue
             if d.note and d.note not in seen:  # a long note: cut it, before anything else is tried
                 seen.add(d.note)
                 if _split(d, pages, splits, shrink):
@@ -943,6 +1008,7 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
             break
         started = time.perf_counter()
         html = notesplit.apply_splits(html_fn(mends), splits)
+        html = notesplit.with_runover(html) if runover else html
         laid = layout_fn(html)
         report.layout_seconds += time.perf_counter() - started
         started = time.perf_counter()
@@ -961,7 +1027,7 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
     return best, report
 
 
-MAX_SHRINK = 3  # lines a first part may lose when its cut, as planned, still did not fit
+MAX_SHRINK = 2  # lines a first part may lose when its cut, as planned, still did not fit
 
 
 def _split(defect: Defect, pages: Pages, splits: dict[str, tuple[int, ...]], shrink: dict[str, int]) -> bool:
@@ -977,4 +1043,7 @@ def _split(defect: Defect, pages: Pages, splits: dict[str, tuple[int, ...]], shr
             splits[note] = cuts
             return True
         shrink[note] = shrink.get(note, 0) + 1  # this very cut was laid out and did not do
+    if splits.get(note):  # no cut brought the call back: leave the note whole, its call pushed over
+        splits[note] = ()
+        return True
     return False

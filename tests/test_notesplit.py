@@ -75,11 +75,12 @@ def test_an_element_opened_at_the_cut_goes_whole_to_the_next_part() -> None:
 
 
 def test_apply_splits_writes_continuations_without_call_or_number() -> None:
-    html = ('<p>Text.<span class="footnote-anchor" id="call-one.n"></span>'
+    html = ('<head></head><p>Text.<span class="footnote-anchor" id="call-one.n"></span>'
             '<span class="footnote" id="note-one.n">a <em id="x">b c</em> d e</span> more.</p>')
     out = apply_splits(html, {"one.n": (2, 4)})
-    assert out == ('<p>Text.<span class="footnote-anchor" id="call-one.n"></span>'
-                   '<span class="footnote" id="note-one.n">a <em id="x">b</em></span>'
+    assert out == ('<head><link rel="stylesheet" href="styles/notesplit.css">\n</head>'
+                   '<p>Text.<span class="footnote-anchor" id="call-one.n"></span>'
+                   '<span class="footnote" id="note-one.n" data-parts="3">a <em id="x">b</em></span>'
                    '<span class="footnote footnote-cont" id="note-one.n~2"><em>c</em> d</span>'
                    '<span class="footnote footnote-cont" id="note-one.n~3">e</span> more.</p>')
     assert apply_splits(html, {"one.n": ()}) == html

@@ -147,10 +147,8 @@ def test_a_long_note_near_the_foot_is_found_and_brought_back_to_its_call() -> No
 
 
 NOTE_CSS = """@page { @footnote { max-height: 60%; margin-top: 6pt } }
-.footnote { float: footnote; footnote-policy: line; font-size: 8pt; line-height: 10pt; text-align: left }
-.footnote-cont { counter-increment: footnote -1; footnote-policy: auto }
-.footnote-cont::footnote-call { content: none }
-.footnote-cont::footnote-marker { content: none; width: 0; padding: 0 }"""
+.footnote { float: footnote; footnote-policy: line; font-size: 8pt; line-height: 10pt; text-align: left }"""
+# the continuations' own rules come with the cut: apply_splits links styles/notesplit.css
 
 
 def test_a_long_note_that_took_its_call_over_is_cut_and_its_call_comes_back() -> None:
