@@ -131,14 +131,16 @@ def apply_splits(html: str, splits: dict[str, tuple[int, ...]]) -> str:
 RUNOVER = '<div class="notes-runover"></div>'
 
 
-def with_runover(html: str) -> str:
-    """The HTML with a page after the last one of the report's text, for the continuation of a
+def with_runover(html: str, pages: int = 1) -> str:
+    """The HTML with pages after the last one of the report's text, for the continuations of a
     note called on that last page (WeasyPrint 70 drops a note carried past the document's end
     when it lays the pages out a second time, for the contents' page numbers)."""
+    if pages <= 0:
+        return html
     html = _with_stylesheet(html)
     at = html.rfind("</main>")
     at = at if at >= 0 else html.rfind("</body>")
-    return html[:at] + RUNOVER + html[at:] if at >= 0 else html + RUNOVER
+    return html[:at] + RUNOVER * pages + html[at:] if at >= 0 else html + RUNOVER * pages
 
 
 def _matching_end(html: str, at: int) -> int:

@@ -58,6 +58,7 @@ KINDS = {  # kind -> how it reads in a report
     "footnote-tall": "footnote past the foot of the page",
     "footnote-lost": "part of a footnote on no page",
     "footnote-joined": "footnote cut, its parts on one page",
+    "empty-page": "empty page at the end",
     "hyphen-run": "more than two hyphenated line ends in a row",
     "hyphenated-heading": "hyphenated word in a heading",
     "loose": "loose line",
@@ -204,6 +205,7 @@ LADDERS: dict[str, list[Step]] = {
     "footnote-tall": [],
     "footnote-lost": [],  # mended by a page after the text for the note's rest (notesplit.with_runover)
     "footnote-joined": [],  # mended by cutting the note anew, or not at all
+    "empty-page": [],  # mended by one page fewer after the text (run)
     "hyphen-run": [_keep_word, *_SPACINGS[:2], _set("no_hyphens")],
     "hyphenated-heading": [_keep_word, _set("no_hyphens")],
     "loose": [_zone, _trade, _zone, *_SPACINGS],
@@ -969,7 +971,7 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
     # note id -> the words its parts start at (notesplit.py)
     splits: dict[str, tuple[int, ...]] = dict(start_splits) if start_splits and options.mend else {}
     shrink: dict[str, int] = {}  # note id -> lines taken off its first part after a cut that did not fit
-    runover = False  # a page after the text, for a note's rest carried past the last page
+    runover = 0  # pages after the text, for a note's rest carried past the last page
     html = notesplit.apply_splits(html_fn(mends), splits)
     laid = layout_fn(html)
     started = time.perf_counter()
@@ -985,9 +987,15 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
         for m in mends.values():
             m.laid_out = True
         for d in defects:
+            if d.kind == "empty-page":  # more pages after the text than the notes' rest needs
+                runover -= 1
+                changed = True
+                continue
             if d.kind == "footnote-lost" and d.note in pages.parts:  # a part carried past the last page
-                changed |= not runover
-                runover = True
+                if d.note not in seen and runover < MAX_RUNOVER:
+                    runover += 1  # one page more after the text, for the parts still to come
+                    changed = True
+                seen.add(d.note)
                 continue
             if d.kind == "footnote-lost" and d.note not in seen:  # the whole note: cut it by an estimate
                 seen.add(d.note)
@@ -1008,11 +1016,14 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
             break
         started = time.perf_counter()
         html = notesplit.apply_splits(html_fn(mends), splits)
-        html = notesplit.with_runover(html) if runover else html
+        html = notesplit.with_runover(html, runover)
         laid = layout_fn(html)
         report.layout_seconds += time.perf_counter() - started
         started = time.perf_counter()
         defects, figures, pages = inspect_pages(laid.document)
+        last = pages.frames[len(pages.frames)] if pages.frames else None
+        if runover and last is not None and not last.notes and not last.flow_bottom:
+            defects.append(Defect("empty-page", len(pages.frames), "", "", "a page added for notes that need none"))
         report.inspect_seconds += time.perf_counter() - started
         applied = {k: m.label() for k, m in mends.items() if m.state() != Mend().state()}
         for note, cuts in splits.items():
@@ -1027,6 +1038,7 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
     return best, report
 
 
+MAX_RUNOVER = 4  # pages after the text for the rest of a note called on the last page
 MAX_SHRINK = 2  # lines a first part may lose when its cut, as planned, still did not fit
 
 
