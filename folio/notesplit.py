@@ -106,11 +106,16 @@ def _with_stylesheet(html: str) -> str:
     return html if link in html else html.replace("</head>", link + "\n</head>", 1)
 
 
-def apply_splits(html: str, splits: dict[str, tuple[int, ...]]) -> str:
+def apply_splits(html: str, splits: dict[str, tuple[int, ...]],
+                 anchors: dict[str, tuple[str, ...]] | None = None) -> str:
     """The HTML with each note in `splits` cut after those words into a first part and continuations,
-    and the stylesheet that sets them (styles/notesplit.css) linked when any is."""
+    and the stylesheet that sets them (styles/notesplit.css) linked when any is.
+
+    A continuation is called right after the part before it, or, when `anchors` names a note for
+    it, right after that note (a note called later on the same page, whose note must come first)."""
     if any(splits.values()):
         html = _with_stylesheet(html)
+    moves: list[tuple[str, str]] = []  # (continuation's id, note to call it after)
     for note_id, cuts in sorted(splits.items()):
         if not cuts:
             continue
@@ -125,7 +130,30 @@ def apply_splits(html: str, splits: dict[str, tuple[int, ...]]) -> str:
                        for k, part in enumerate(parts[1:], 2))
         first = f'{start_tag[:-1]} data-parts="{len(parts)}">'  # how many parts the build must find
         html = html[:start] + first + parts[0] + "</span>" + cont + html[end + len("</span>"):]
+        moved = False
+        for k, after in enumerate((anchors or {}).get(note_id, ())[:len(parts) - 1], 2):
+            if after or moved:  # after the note named, or after the part before it, wherever that went
+                moves.append((f"{note_id}{CONT_SEP}{k}", after or f"{note_id}{CONT_SEP}{k - 1}"))
+                moved = True
+    for cont_id, after in moves:  # once every note is cut: a note cut itself keeps its own parts after it
+        html = _move_after(html, cont_id, after)
     return html
+
+
+def _move_after(html: str, cont_id: str, after: str) -> str:
+    """Move the continuation `cont_id` to just after the part whose id is note-`after`."""
+    cont_tag = f'<span class="{CONT_CLASS}" id="note-{html_lib.escape(cont_id)}">'
+    target_tag = re.compile(rf'<span class="footnote[^"]*" id="note-{re.escape(html_lib.escape(after))}"[^>]*>')
+    start = html.find(cont_tag)
+    if start < 0 or target_tag.search(html) is None:
+        return html
+    stop = _matching_end(html, start + len(cont_tag)) + len("</span>")
+    span = html[start:stop]
+    html = html[:start] + html[stop:]
+    target = target_tag.search(html)
+    assert target is not None
+    at = _matching_end(html, target.end()) + len("</span>")
+    return html[:at] + span + html[at:]
 
 
 RUNOVER = '<div class="notes-runover"></div>'

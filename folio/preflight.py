@@ -256,6 +256,7 @@ class Pages:
     # its call's line, key, text)
     expected: dict[str, int] = field(default_factory=dict)  # note id -> the parts it was cut into
     words: dict[str, int] = field(default_factory=dict)  # note id -> its words, all parts, from their calls
+    order: dict[str, int] = field(default_factory=dict)  # note id -> its call's place among the calls
 
 
 @dataclass
@@ -405,6 +406,7 @@ def _line(box: Any, key: str, page: int, right: float, trim: tuple, out: Pages, 
                 out.words[base] = out.words.get(base, 0) + words
             if ident.startswith("note-") and notesplit.CONT_SEP not in ident:
                 out.call_at[base] = (page, box.position_y + box.height, key, _snippet(_join(texts)))
+                out.order.setdefault(base, len(out.order))
     parent = box.element
     line = Line(page, key, parent, box.element_tag or "", _cls(parent), box.position_y,
                 box.position_y + box.height, box.position_x, text=_join(texts))
@@ -619,17 +621,30 @@ def _room_for_first_part(pages: Pages, note: str) -> tuple[int, bool, int]:
     max_notes = max((f.max_notes for f in pages.frames.values()), default=0.0)
     before = pages.frames.get(page - 1)
     if before is not None and not frame.forced and before.flow_bottom > 0:
-        others = _others(pages, note, page - 1)
+        # the notes called after it in the lines that would come back with its call come too
+        others = _others(pages, note, page - 1) + _followers(pages, note, page, call_bottom)
         room = min(before.bottom - others - overhead - before.flow_bottom - (call_bottom - frame.top),
                    max_notes - others)
         n = _fit(heights, room)
         if MIN_PART_LINES <= n < len(heights):
             return n, True, page - 1
-    others = _others(pages, note, page)
+    others = _others(pages, note, page) + _followers(pages, note, page)
     n = _fit(heights, min(frame.bottom - others - overhead - call_bottom, max_notes - others))
     if n < MIN_PART_LINES:  # no room under the call: it goes to the next page with the note's first part
         return _fit(heights, max_notes), False, page + 1
     return n, False, page
+
+
+def _followers(pages: Pages, note: str, page: int, upto: float | None = None) -> float:
+    """The height of the notes called on this page after this one (down to the line at `upto`)
+    but set on another page: they must find room on the page of its first part too."""
+    order, total = pages.order.get(note, 0), 0.0
+    for other, (at, bottom, _, _) in pages.call_at.items():
+        parts = pages.parts.get(other)
+        if (other != note and parts and pages.order.get(other, 0) > order and at == page
+                and parts[0].page != page and (upto is None or bottom <= upto + TOLERANCE_PX)):
+            total += parts[0].bottom - parts[0].top
+    return total
 
 
 def _called_on(pages: Pages, page: int, note: str) -> float:
@@ -638,24 +653,28 @@ def _called_on(pages: Pages, page: int, note: str) -> float:
                if other != note and pages.call_at.get(other, (0,))[0] == page and parts[0].part == 1)
 
 
-def plan_cuts(pages: Pages, note: str, shrink: int = 0) -> tuple[int, ...] | None:
+def plan_cuts(pages: Pages, note: str, shrink: int = 0) -> tuple[tuple[int, ...], tuple[str, ...]] | None:
     """Where to cut the note (in words) so that each part fits: the first at its call, each
-    continuation at the head of the next page's notes, at most a page foot's max-height each.
+    continuation at the head of the next page's notes, at most a page foot's max-height each;
+    and after which note each continuation is to be called (notesplit.apply_splits): after the
+    last note called on the page of the part before it, so that the notes called there come
+    before it, as a printed book sets them ("" when none is: right after the part before).
     `shrink` takes lines off the first part (when the room was overestimated). None: the lines
     laid out could not be matched to the note's words (nothing is cut then)."""
     parts = pages.parts[note]
     heights = [h for p in parts for _, h in p.lines]
     total = len(heights)
     if total < 2 * MIN_PART_LINES:
-        return ()  # too short to cut into two parts of two lines
+        return (), ()  # too short to cut into two parts of two lines
     first, _, page = _room_for_first_part(pages, note)
     first = max(MIN_PART_LINES, first - shrink)
     max_notes = max((f.max_notes for f in pages.frames.values()), default=0.0)
     slack = max(heights)  # a part cut anew may break into one line more than the lines it is planned from
-    cuts = []
+    cuts, on = [], []  # the line each continuation starts at, and the page of the part before it
     at = first
     while at < total:
         cuts.append(at)
+        on.append(page)
         page += 1  # each continuation heads the notes of the next page, with the notes called there after it
         room = max_notes - slack - _called_on(pages, page, note)
         at += max(MIN_PART_LINES, _fit(heights[at:], room))
@@ -664,8 +683,25 @@ def plan_cuts(pages: Pages, note: str, shrink: int = 0) -> tuple[int, ...] | Non
     starts = _line_starts(parts)
     if starts is None:
         return None
-    words = tuple(dict.fromkeys(starts[c] for c in cuts if 0 < starts[c] < starts[-1]))
-    return words
+    words, anchors, after = [], [], pages.order.get(note, 0)
+    line = pages.call_at[note][:2]  # the notes called after it in its call's line go where it goes
+    for cut, page in zip(cuts, on, strict=True):
+        if 0 < starts[cut] < starts[-1] and starts[cut] not in words:
+            anchor = _last_called(pages, note, page, after, line if not words else None)
+            after = pages.order.get(anchor, after)
+            words.append(starts[cut])
+            anchors.append(anchor)
+    return tuple(words), tuple(anchors)
+
+
+def _last_called(pages: Pages, note: str, page: int, after: int, line: tuple[int, float] | None) -> str:
+    """The last note called on this page after the call numbered `after`, or in the same line as
+    the note's own call, wherever that goes ("" when none is)."""
+    found = [(order, other) for other, order in pages.order.items()
+             if other != note and order > after and (pages.call_at[other][0] == page or (
+                 line is not None and pages.call_at[other][0] == line[0]
+                 and pages.call_at[other][1] <= line[1] + TOLERANCE_PX))]
+    return max(found)[1] if found else ""
 
 
 def estimate_cuts(pages: Pages, note: str, cuts: tuple[int, ...]) -> tuple[int, ...]:
@@ -971,6 +1007,7 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
     # note id -> the words its parts start at (notesplit.py)
     splits: dict[str, tuple[int, ...]] = dict(start_splits) if start_splits and options.mend else {}
     shrink: dict[str, int] = {}  # note id -> lines taken off its first part after a cut that did not fit
+    anchors: dict[str, tuple[str, ...]] = {}  # note id -> after which note each continuation is called
     runover = 0  # pages after the text, for a note's rest carried past the last page
     html = notesplit.apply_splits(html_fn(mends), splits)
     laid = layout_fn(html)
@@ -1006,7 +1043,7 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
                 continue
             if d.note and d.note not in seen:  # a long note: cut it, before anything else is tried
                 seen.add(d.note)
-                if _split(d, pages, splits, shrink):
+                if _split(d, pages, splits, shrink, anchors):
                     changed = True
                     continue
             if (d.key, d.kind) not in seen:  # one step per block and kind in a pass
@@ -1015,7 +1052,7 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
         if not changed:
             break
         started = time.perf_counter()
-        html = notesplit.apply_splits(html_fn(mends), splits)
+        html = notesplit.apply_splits(html_fn(mends), splits, anchors)
         html = notesplit.with_runover(html, runover)
         laid = layout_fn(html)
         report.layout_seconds += time.perf_counter() - started
@@ -1042,20 +1079,21 @@ MAX_RUNOVER = 4  # pages after the text for the rest of a note called on the las
 MAX_SHRINK = 2  # lines a first part may lose when its cut, as planned, still did not fit
 
 
-def _split(defect: Defect, pages: Pages, splits: dict[str, tuple[int, ...]], shrink: dict[str, int]) -> bool:
+def _split(defect: Defect, pages: Pages, splits: dict[str, tuple[int, ...]], shrink: dict[str, int],
+           anchors: dict[str, tuple[str, ...]]) -> bool:
     """Cut the defect's note anew from what this layout shows; False when nothing changes."""
     note = defect.note
     if note not in pages.parts or note not in pages.call_at:
         return False
     while shrink.get(note, 0) <= MAX_SHRINK:
-        cuts = plan_cuts(pages, note, shrink.get(note, 0))
-        if cuts is None or cuts == splits.get(note, ()) == ():
+        plan = plan_cuts(pages, note, shrink.get(note, 0))
+        if plan is None or plan[0] == splits.get(note, ()) == ():
             return False  # not to be cut, or it fits whole: the ladder's steps are for the rest
-        if cuts != splits.get(note, ()):
-            splits[note] = cuts
+        if plan != (splits.get(note, ()), anchors.get(note, ())):
+            splits[note], anchors[note] = plan
             return True
         shrink[note] = shrink.get(note, 0) + 1  # this very cut was laid out and did not do
     if splits.get(note):  # no cut brought the call back: leave the note whole, its call pushed over
-        splits[note] = ()
+        splits[note], anchors[note] = (), ()
         return True
     return False

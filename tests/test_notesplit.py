@@ -85,3 +85,16 @@ def test_apply_splits_writes_continuations_without_call_or_number() -> None:
                    '<span class="footnote footnote-cont" id="note-one.n~3">e</span> more.</p>')
     assert apply_splits(html, {"one.n": ()}) == html
     assert apply_splits(html, {}) == html
+
+
+def test_a_continuation_is_called_after_the_notes_called_later_on_its_page() -> None:
+    """Those notes are set on the call's page, before the continuation heads the next page's notes."""
+    html = ('<head></head><p>A.<span class="footnote" id="note-one.a">w1 w2 w3</span> B.'
+            '<span class="footnote" id="note-one.b">v1 v2</span> C.</p>')
+    out = apply_splits(html, {"one.a": (1, 2), "one.b": (1,)}, {"one.a": ("one.b", "")})
+    assert re.sub(r"<head>.*</head>", "", out, flags=re.S) == (
+        '<p>A.<span class="footnote" id="note-one.a" data-parts="3">w1</span> B.'
+        '<span class="footnote" id="note-one.b" data-parts="2">v1</span>'
+        '<span class="footnote footnote-cont" id="note-one.a~2">w2</span>'
+        '<span class="footnote footnote-cont" id="note-one.a~3">w3</span>'
+        '<span class="footnote footnote-cont" id="note-one.b~2">v2</span> C.</p>')
