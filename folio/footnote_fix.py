@@ -17,7 +17,8 @@ checks every note of a footnote-dense report against its call's page.
 
 `check_notes` then proves it for every build: a note that still lands away from
 its call (one too long for any page foot is dropped by the engine, silently)
-fails the build, naming the note.
+fails the build, naming the note. A note too long for its call's page is cut by
+the preflight first (folio/notesplit.py); the check follows each of its parts.
 """
 
 from __future__ import annotations
