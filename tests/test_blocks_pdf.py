@@ -115,6 +115,25 @@ def test_every_footnote_sits_on_the_page_of_its_call(tmp_path: Path, seed: int) 
     assert sorted(int(c) for _, c in calls.values()) == list(range(1, count + 1))
 
 
+def test_a_long_note_called_on_the_last_page_runs_on_past_it(tmp_path: Path) -> None:
+    """The engine drops a note carried past the document's end (when it lays the pages out a second
+    time): the preflight adds the pages its rest needs after the text, and no more."""
+    rng = random.Random(3)
+    text = " ".join(rng.choice(WORDS) for _ in range(200))
+    last = " ".join(rng.choice(WORDS) for _ in range(150))
+    note = " ".join(f"e{i}x" for i in range(1200))
+    chapter = (f"title: One\nsections:\n  - title: Notes\n    blocks:\n      - {text}\n      - {last} end call.[^e]\n"
+               f"notes:\n  e: {note}\n")
+    write_report(tmp_path / "c", REPORT, {"10-one.yaml": chapter})
+    pages = page_texts(build(tmp_path / "c", tmp_path / "end.pdf"))
+    call = next(index for index, text in enumerate(pages) if re.search(r"end call\.\s*1", text))
+    found = [(int(n), index) for index, text in enumerate(pages) for n in re.findall(r"\be(\d+)x", text)]
+    assert [n for n, _ in found] == list(range(1200))
+    on = sorted({index for _, index in found})
+    assert on[0] == call and on == list(range(call, call + len(on))) and len(on) >= 2
+    assert on[-1] == len(pages) - 1  # no empty page after the note's last part
+
+
 # ---------------------------------------------------------------- tables
 
 

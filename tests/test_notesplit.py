@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from folio.notesplit import apply_splits, split_html, words
+from folio.notesplit import RUNOVER, STYLESHEET, apply_splits, split_html, with_runover, words
 
 
 class _Balance(HTMLParser):
@@ -98,3 +98,10 @@ def test_a_continuation_is_called_after_the_notes_called_later_on_its_page() -> 
         '<span class="footnote footnote-cont" id="note-one.a~2">w2</span>'
         '<span class="footnote footnote-cont" id="note-one.a~3">w3</span>'
         '<span class="footnote footnote-cont" id="note-one.b~2">v2</span> C.</p>')
+
+
+def test_runover_pages_go_after_the_text_with_the_stylesheet() -> None:
+    html = "<head></head><body><main><p>x</p></main></body>"
+    assert with_runover(html, 0) == html
+    out = with_runover(html, 2)
+    assert out.endswith(f"<p>x</p>{RUNOVER}{RUNOVER}</main></body>") and STYLESHEET in out
