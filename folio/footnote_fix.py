@@ -17,7 +17,8 @@ checks every note of a footnote-dense report against its call's page.
 
 `check_notes` then proves it for every build: a note that still lands away from
 its call (one too long for any page foot is dropped by the engine, silently)
-fails the build, naming the note.
+fails the build, naming the note. A note too long for its call's page is cut by
+the preflight first (folio/notesplit.py); the check follows each of its parts.
 """
 
 from __future__ import annotations
@@ -53,17 +54,44 @@ def apply() -> bool:
 def check_notes(document) -> None:
     """Every footnote on the page of its call (resolve.py marks the call with id 'call-<id>').
 
-    The engine cannot split a note across pages: one too tall for a page foot is dropped or
-    moved away from its call without a word. That fails the build here, naming the note.
+    The engine cannot split a note across pages: the preflight cuts a long one into parts
+    (notesplit.py), whose continuations have ids 'note-<id>~2', '~3'... Each part must be on
+    the page of the part before it or the next, and no note may run past its page foot, where
+    the engine would clip it. Anything else (a note dropped or moved away from its call without
+    a word) fails the build here, naming the note.
     """
+    from weasyprint.formatting_structure import boxes
+
+    from .notesplit import CONT_SEP
+
     first_page: dict[str, int] = {}
     for number, page in enumerate(document.pages):
         for anchor in page.anchors:
             first_page.setdefault(anchor, number)
     misplaced = [anchor.removeprefix("call-") for anchor, page in first_page.items()
                  if anchor.startswith("call-") and first_page.get("note-" + anchor.removeprefix("call-")) != page]
+    for anchor, page in first_page.items():
+        base, _, part = anchor.partition(CONT_SEP)
+        if anchor.startswith("note-") and part.isdigit():
+            before = first_page.get(base if part == "2" else f"{base}{CONT_SEP}{int(part) - 1}")
+            if before is None or page not in (before, before + 1):
+                misplaced.append(base.removeprefix("note-"))
+    for page in document.pages:
+        box = page._page_box
+        foot = box.content_box_y() + box.height + 1
+        for area in box.children:
+            if isinstance(area, boxes.FootnoteAreaBox):
+                for note in area.children:
+                    ident = (note.element.get("id") or "") if note.element is not None else ""
+                    if ident.startswith("note-") and note.position_y + note.margin_height() > foot:
+                        misplaced.append(ident.removeprefix("note-").partition(CONT_SEP)[0])
+                    parts = note.element.get("data-parts", "") if note.element is not None else ""
+                    if parts.isdigit() and any(f"{ident}{CONT_SEP}{k}" not in first_page
+                                               for k in range(2, int(parts) + 1)):
+                        misplaced.append(ident.removeprefix("note-"))  # a part dropped by the engine
+    misplaced = list(dict.fromkeys(misplaced))
     if misplaced:
         shown = "; ".join("note '{1}' of chapter '{0}'".format(*m.split(".", 1)) for m in misplaced)
         raise BuildError(f"a footnote could not be set at the foot of the page that calls it ({shown}): "
-                         "the engine cannot split a note across pages; shorten the note, or move part of it "
-                         "into the text")
+                         "the engine cannot split a note across pages, and the preflight could not cut it "
+                         "to fit; shorten the note, or move part of it into the text")

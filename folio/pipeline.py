@@ -79,6 +79,7 @@ class Warm:
     # and line, moves when lines above it change; its text does not)
     mends: dict[str, Any] = field(default_factory=dict)
     html: str = ""  # record.html_digest of the unmended HTML those mends were made for
+    splits: dict[str, tuple[int, ...]] = field(default_factory=dict)  # notes cut, by note id (notesplit.py)
 
     def forget(self, paths: Iterable[Path]) -> None:
         names = {Path(p).name for p in paths}
@@ -86,7 +87,7 @@ class Warm:
             for path in paths:
                 self.fetcher.cache.pop(os.path.realpath(path), None)
         if "report.yaml" in names or any(n.endswith((".css", ".html", ".ttf", ".otf")) for n in names):
-            self.mends, self.html = {}, ""  # a change to the whole report or its design: every block starts afresh
+            self.mends, self.html, self.splits = {}, "", {}  # a change to the whole report or its design: afresh
 
     def start_mends(self, html: str) -> dict[str, Any]:
         """The last build's mends for the blocks of this HTML that say the same as then."""
@@ -270,13 +271,14 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
         try:
             if checked is None:  # the first profile: lay out, inspect, mend
                 page_html = prepared.html_for(name)
-                by_text, exact = _last_mends(page_html, options, warm, record_file, design)
+                by_text, splits, exact = _last_mends(page_html, options, warm, record_file, design)
                 laid, checked = _layout_and_preflight(prepared, page_html, options, timings, fetcher,
-                                                      start_mends(page_html, by_text), exact)
+                                                      start_mends(page_html, by_text), exact, splits)
                 if warm is not None:
                     warm.keep_mends(page_html, checked.final_mends)
+                    warm.splits = checked.final_splits
                 kept = record.Record(design, record.html_digest(page_html),
-                                     mends_by_text(page_html, checked.final_mends))
+                                     mends_by_text(page_html, checked.final_mends), checked.final_splits)
                 if options.strict and checked.remaining:
                     raise ContentError(checked.problems("error"))
                 html = checked.html
@@ -305,28 +307,29 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
 
 
 def _last_mends(html: str, options: BuildOptions, warm: Warm | None, record_file: Path,
-                design: str) -> tuple[dict[str, Any], bool]:
-    """The mends to start from, by block text, and whether they were made for this very HTML.
+                design: str) -> tuple[dict[str, Any], dict[str, tuple[int, ...]], bool]:
+    """The mends to start from (by block text), the notes' cuts, and whether they were made
+    for this very HTML.
 
     A --watch process keeps them in memory; any other build reads the record the last
     build of the same PDF left beside it (record.py).
     """
     if options.fresh or not options.mend:
-        return {}, False
+        return {}, {}, False
     if warm is not None and warm.html:
-        return warm.mends, warm.html == record.html_digest(html)
+        return warm.mends, warm.splits, warm.html == record.html_digest(html)
     last = record.load(record_file, design)
     if last is None:
-        return {}, False
-    return last.mends, last.html == record.html_digest(html)
+        return {}, {}, False
+    return last.mends, last.splits, last.html == record.html_digest(html)
 
 
-def _layout(prepared: Prepared, html: str, options: BuildOptions, fetcher):
+def _layout(prepared: Prepared, html: str, options: BuildOptions, fetcher, check_notes: bool = True):
     from . import typeset
 
     return typeset.layout(html, PROJECT_ROOT.as_uri() + "/", roots_for(prepared.report),
                           pdf_options=profiles.pdf_options(), fetcher=fetcher,
-                          bundled_fonts_only=options.bundled_fonts_only)
+                          bundled_fonts_only=options.bundled_fonts_only, check_notes=check_notes)
 
 
 def _with_stylesheets(html: str, sheets: tuple[str, ...]) -> str:
@@ -337,7 +340,8 @@ def _with_stylesheets(html: str, sheets: tuple[str, ...]) -> str:
 
 
 def _layout_and_preflight(prepared: Prepared, html: str, options: BuildOptions, timings: Timings,
-                          fetcher, start: dict | None = None, exact: bool = False) -> tuple:
+                          fetcher, start: dict | None = None, exact: bool = False,
+                          start_splits: dict | None = None) -> tuple:
     """Lay out, then let preflight inspect, mend and lay out again; the time it adds is its own.
 
     `exact`: the start mends are the last build's for this very HTML; its pages are laid
@@ -346,11 +350,15 @@ def _layout_and_preflight(prepared: Prepared, html: str, options: BuildOptions, 
     if timings.listener is not None:
         timings.listener("layout")
     started = time.perf_counter()
-    laid, checked = preflight.run(lambda page_html: _layout(prepared, page_html, options, fetcher),
+    # notes are checked on the pages kept: a long note is cut by the preflight first
+    laid, checked = preflight.run(lambda page_html: _layout(prepared, page_html, options, fetcher, False),
                                   lambda mends: preflight.apply_mends(html, mends),
                                   preflight.Options(mend=options.mend, max_passes=0 if exact else preflight.MAX_PASSES,
                                                     mending=_told(timings.listener, "preflight")),
-                                  prepared.doc.sources, start)
+                                  prepared.doc.sources, start, start_splits)
+    from .footnote_fix import check_notes
+
+    check_notes(laid.document)
     spent = checked.inspect_seconds + checked.layout_seconds
     timings.add("layout", time.perf_counter() - started - spent)
     timings.add("preflight", spent)

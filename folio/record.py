@@ -58,6 +58,7 @@ class Record:
     design: str  # design_digest() when it was written
     html: str  # html_digest() of the unmended HTML it was made for
     mends: dict[str, Mend]  # by what each block says (pipeline.block_texts)
+    splits: dict[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)  # long notes' cuts, by note id
 
 
 def load(path: Path, design: str) -> Record | None:
@@ -66,14 +67,16 @@ def load(path: Path, design: str) -> Record | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT or data.get("design") != design:
             return None
-        return Record(design, str(data["html"]), {str(text): _mend(fields) for text, fields in data["mends"].items()})
+        return Record(design, str(data["html"]), {str(text): _mend(fields) for text, fields in data["mends"].items()},
+                      {str(note): tuple(int(cut) for cut in cuts) for note, cuts in data.get("splits", {}).items()})
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
 def dump(record: Record) -> bytes:
     data = {"format": FORMAT, "design": record.design, "html": record.html,
-            "mends": {text: dataclasses.asdict(mend) for text, mend in record.mends.items()}}
+            "mends": {text: dataclasses.asdict(mend) for text, mend in record.mends.items()},
+            "splits": {note: list(cuts) for note, cuts in record.splits.items()}}
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
 
 

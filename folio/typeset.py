@@ -181,8 +181,12 @@ class Laid:
 
 
 def layout(html: str, base_url: str, roots: tuple[Path, ...], *, pdf_options: dict | None = None,
-           fetcher: ProjectFetcher | None = None, bundled_fonts_only: bool = False) -> Laid:
+           fetcher: ProjectFetcher | None = None, bundled_fonts_only: bool = False,
+           check_notes: bool = True) -> Laid:
     """Lay the HTML out into pages; any engine warning is a BuildError.
+
+    `check_notes` False leaves footnote_fix.check_notes to the caller: the preflight lays out
+    pages with a note not yet cut, mends them, and checks the pages it keeps.
 
     With `bundled_fonts_only`, fontconfig sees no system font at all, so a character that
     the bundled fonts lack is drawn as .notdef, which the engine logs and the build refuses,
@@ -196,7 +200,8 @@ def layout(html: str, base_url: str, roots: tuple[Path, ...], *, pdf_options: di
     hidden = [f"{url}: refused: {why}" for url, why in fetcher.refused
               if not any(url in message for message in log.messages)]
     _raise_on(log.messages + hidden, "laying out the pages")
-    footnote_fix.check_notes(document)
+    if check_notes:
+        footnote_fix.check_notes(document)
     return Laid(document, pdf_options or {})
 
 

@@ -117,6 +117,25 @@ def test_every_footnote_sits_on_the_page_of_its_call(tmp_path: Path, seed: int) 
     assert sorted(int(c) for _, c in calls.values()) == list(range(1, count + 1))
 
 
+def test_a_long_note_called_on_the_last_page_runs_on_past_it(tmp_path: Path) -> None:
+    """The engine drops a note carried past the document's end (when it lays the pages out a second
+    time): the preflight adds the pages its rest needs after the text, and no more."""
+    rng = random.Random(3)
+    text = " ".join(rng.choice(WORDS) for _ in range(200))
+    last = " ".join(rng.choice(WORDS) for _ in range(150))
+    note = " ".join(f"e{i}x" for i in range(1200))
+    chapter = (f"title: One\nsections:\n  - title: Notes\n    blocks:\n      - {text}\n      - {last} end call.[^e]\n"
+               f"notes:\n  e: {note}\n")
+    write_report(tmp_path / "c", REPORT, {"10-one.yaml": chapter})
+    pages = page_texts(build(tmp_path / "c", tmp_path / "end.pdf"))
+    call = next(index for index, text in enumerate(pages) if re.search(r"end call\.\s*1", text))
+    found = [(int(n), index) for index, text in enumerate(pages) for n in re.findall(r"\be(\d+)x", text)]
+    assert [n for n, _ in found] == list(range(1200))
+    on = sorted({index for _, index in found})
+    assert on[0] == call and on == list(range(call, call + len(on))) and len(on) >= 2
+    assert on[-1] == len(pages) - 1  # no empty page after the note's last part
+
+
 # ---------------------------------------------------------------- tables
 
 
@@ -277,7 +296,8 @@ def test_the_footnote_fix_is_in_place_and_leaves_in_column_alone() -> None:
     assert context.in_column is True
 
 
-def test_a_note_too_long_for_a_page_foot_fails_the_build(tmp_path: Path) -> None:
+def test_a_note_too_long_for_a_page_foot_fails_a_build_that_may_not_cut_it(tmp_path: Path) -> None:
+    """With --no-mend nothing cuts a note: the engine's pages are checked as they are."""
     rng = random.Random(2)
     paragraphs = ["      - " + " ".join(rng.choice(WORDS) for _ in range(120)) for _ in range(4)]
     paragraphs[2] += " The call.[^long]"
@@ -285,11 +305,51 @@ def test_a_note_too_long_for_a_page_foot_fails_the_build(tmp_path: Path) -> None
     chapter = ("title: One\nsections:\n  - title: S\n    blocks:\n" + "\n".join(paragraphs)
                + f"\nnotes:\n  long: {note}\n")
     write_report(tmp_path / "c", REPORT, {"10-one.yaml": chapter})
-    result = run_cli("--content", tmp_path / "c", "-o", tmp_path / "x.pdf")
+    result = run_cli("--content", tmp_path / "c", "-o", tmp_path / "x.pdf", "--no-mend")
     assert result.code == 1
     assert "a footnote could not be set at the foot of the page that calls it (note 'long' of chapter 'one')" \
         in result.err
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_long_note_breaks_across_pages_and_keeps_its_call(tmp_path: Path) -> None:
+    """A note too long for the room under its call, and one longer than any page foot: each
+    starts at its call (the call is not pushed to the next page), goes on at the head of the
+    next pages' notes with no number, every word once and in order; later notes keep their numbers."""
+    rng = random.Random(7)
+
+    def body(n: int) -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(n))
+
+    paragraphs = [f"Start {body(30)} first call.[^a] {body(300)} long call.[^long] {body(40)}",
+                  *(body(120) for _ in range(3)), f"{body(60)} longest call.[^longest] {body(30)}",
+                  *(body(120) for _ in range(4)), f"{body(50)} last call.[^b] {body(100)}"]
+    chapter = ("title: One\nsections:\n  - title: Notes\n    blocks:\n"
+               + "\n".join("      - " + p for p in paragraphs)
+               + "\nnotes:\n  a: The first note.\n"
+               + "  long: " + " ".join(f"l{i}x" for i in range(420)) + "\n"
+               + "  longest: " + " ".join(f"g{i}x" for i in range(1000)) + "\n  b: The last note.\n")
+    write_report(tmp_path / "c", REPORT, {"10-one.yaml": chapter})
+    pages = page_texts(build(tmp_path / "c", tmp_path / "notes.pdf"))
+    calls = {name: (index, int(number)) for index, text in enumerate(pages)
+             for name, number in re.findall(r"(\w+) call\.\s*(\d+)", text)}
+    assert [calls[name][1] for name in ("first", "long", "longest", "last")] == [1, 2, 3, 4]
+    start = next(index for index, text in enumerate(pages) if "Start" in text)
+    assert calls["long"][0] == start, "the long note took its call to the next page"
+    for tag, count, number in (("l", 420, 2), ("g", 1000, 3)):
+        found = [(int(n), index) for index, text in enumerate(pages) for n in re.findall(rf"\b{tag}(\d+)x", text)]
+        assert [n for n, _ in found] == list(range(count))  # every word once, in order
+        on = sorted({index for _, index in found})
+        call_page = calls["long" if tag == "l" else "longest"][0]
+        assert on[0] == call_page and on == list(range(call_page, call_page + len(on)))
+        assert len(on) >= (2 if tag == "l" else 3), "the note fits whole: lengthen it"
+        markers = [(int(m), index) for index, text in enumerate(pages)
+                   for m in re.findall(rf"(\d+)\.\s*{tag}\d+x", text)]
+        assert markers == [(number, call_page)]  # one number, at the call's page; continuations have none
+        for index in on[1:]:  # a continuation heads the page's notes: before any note called there
+            first = re.search(rf"\b{tag}\d+x", pages[index]).start()
+            assert all(m.start() > first for m in re.finditer(r"\b\d+\.\s+(?:The|[gl]0x)\b", pages[index]))
+    assert re.search(r"4\.\s+The last note", pages[calls["last"][0]])
 
 
 def test_the_body_opens_on_a_right_hand_page_after_a_clean_blank(briefing_pdf: Path) -> None:

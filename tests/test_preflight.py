@@ -147,6 +147,32 @@ def test_a_long_note_near_the_foot_is_found_and_brought_back_to_its_call() -> No
     assert "mend-footnote-line" in report.mends["a"]
 
 
+NOTE_CSS = """@page { @footnote { max-height: 60%; margin-top: 6pt } }
+.footnote { float: footnote; footnote-policy: line; font-size: 8pt; line-height: 10pt; text-align: left }"""
+# the continuations' own rules come with the cut: apply_splits links styles/notesplit.css
+
+
+def test_a_long_note_that_took_its_call_over_is_cut_and_its_call_comes_back() -> None:
+    html = page(f'<p data-src="a">{prose(90)}<span class="footnote-anchor" id="call-c.n"></span>'
+                f'<span class="footnote" id="note-c.n">{prose(120, 3)}</span> {prose(40, 9)}</p>'
+                f'<p data-src="b">{prose(150, 7)}</p>', NOTE_CSS)
+
+    def lay_unchecked(html: str) -> typeset.Laid:  # the pipeline checks the notes of the pages kept
+        return typeset.layout(html, PROJECT_ROOT.as_uri() + "/", (STYLES_DIR,), check_notes=False)
+
+    defects, _ = preflight.inspect(lay_unchecked(html).document)
+    assert ("footnote-pushed", 2, "a") in kinds(defects), ENGINE_CHANGED
+    laid, report = preflight.run(lay_unchecked, lambda mends: preflight.apply_mends(html, mends),
+                                 preflight.Options())
+    assert not [d for d in report.remaining if d.kind.startswith("footnote")]
+    (cuts,) = report.final_splits.values()
+    assert report.final_splits == {"c.n": cuts} and 0 < cuts[0] < 120
+    assert 'id="note-c.n~2"' in report.html and "cut in 2 parts" in report.mends["a"]
+    pages = preflight.read_pages(laid.document)
+    assert pages.call_at["c.n"][0] == 1  # the call back on the first page, with the first part
+    assert [(p.part, p.page) for p in pages.parts["c.n"]] == [(1, 1), (2, 2)]
+
+
 def test_runs_of_hyphens_are_found_and_broken() -> None:
     long_words = ["international", "responsibilities", "constitutional", "administrative", "environmental",
                   "accountability", "comprehensive", "assessments", "cooperation"]
@@ -279,7 +305,8 @@ def test_one_layout_is_kept_at_a_time_and_the_best_laid_out_again(monkeypatch: p
 
     widow = [preflight.Defect("widow", 1, key, "a line") for key in "abcdefgh"]
     found = iter([widow[:1], widow[:2], widow[:3], widow[:4], widow[:5], widow[:6], widow[:7], widow[:8]])
-    monkeypatch.setattr(preflight, "inspect", lambda document: (next(found), preflight.Figures()))
+    monkeypatch.setattr(preflight, "inspect_pages",
+                        lambda document: (next(found), preflight.Figures(), preflight.Pages([], {}, {}, [])))
     laid_out: list[str] = []
 
     def layout(html: str) -> SimpleNamespace:

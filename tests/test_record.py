@@ -109,3 +109,30 @@ def test_the_design_digest_follows_the_stylesheets(monkeypatch: pytest.MonkeyPat
     assert record.design_digest("71.0") != before
     (styles / "a.css").write_text("p { color: blue }", encoding="utf-8")
     assert record.design_digest("70.0") != before
+
+
+def test_a_cut_note_is_cut_again_from_the_record(tmp_path: Path) -> None:
+    """The record keeps the long notes' cuts too: a repeat build lays the pages out once."""
+    import random
+
+    from .conftest import write_report
+    from .test_blocks_pdf import REPORT, WORDS
+
+    rng = random.Random(7)
+
+    def body(n: int) -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(n))
+
+    chapter = ("title: One\nsections:\n  - title: Notes\n    blocks:\n"
+               + f"      - Start {body(30)} first call.[^a] {body(300)} long call.[^long] {body(40)}\n"
+               + "".join(f"      - {body(120)}\n" for _ in range(2))
+               + "notes:\n  a: The first note.\n  long: " + " ".join(f"l{i}x" for i in range(420)) + "\n")
+    content = write_report(tmp_path / "c", REPORT, {"10-one.yaml": chapter})
+    out = tmp_path / "notes.pdf"
+    first = build(content, out)
+    assert first.preflight is not None and first.preflight.final_splits, "the note is no longer cut"
+    cold = out.read_bytes()
+    second = build(content, out)
+    assert second.preflight is not None and len(second.preflight.passes) == 1
+    assert second.preflight.final_splits == first.preflight.final_splits
+    assert out.read_bytes() == cold
