@@ -349,43 +349,58 @@ def _paragraphs(lines: list[Line]) -> Iterator[list[Line]]:
 # -- mending --------------------------------------------------------------------------
 
 
+_SRC_ATTR = re.compile(r'data-src="[^"]*"')
+_TOKENS = re.compile(r"<[^>]*>|[^<]+")
+
+
 def apply_mends(html: str, mends: dict[str, Mend]) -> str:
     """The HTML with each mended element's start tag given its classes and style, and the
-    words it must not hyphenate wrapped in a span that says so."""
-    for key, mend in mends.items():
-        classes, style = mend.classes(), mend.style()
-        attr = f'data-src="{html_lib.escape(key)}"'
-        start = html.find(attr)
-        if start < 0:
-            continue
-        tag_start = html.rfind("<", 0, start)
-        tag_end = html.find(">", start)
+    words it must not hyphenate wrapped in a span that says so.
+
+    One pass over the HTML, cut into pieces at the mended blocks' start tags, each mend
+    working on its own piece (and the ones after it, for a word further on): a long
+    report has hundreds of mends, and changing the whole string for each took seconds.
+    """
+    wanted = {f'data-src="{html_lib.escape(key)}"': mend for key, mend in mends.items()}
+    starts: list[tuple[int, Mend]] = []
+    for match in _SRC_ATTR.finditer(html):
+        mend = wanted.pop(match.group(0), None)  # the first block with that key only
+        if mend is not None:
+            starts.append((html.rfind("<", 0, match.start()), mend))
+    if not starts:
+        return html
+    cuts = [at for at, _ in starts]
+    pieces = [html[:cuts[0]], *(html[a:b] for a, b in zip(cuts, [*cuts[1:], len(html)], strict=True))]
+    for index, (_, mend) in enumerate(starts, 1):
+        tag_end = pieces[index].find(">")
         for word, nth in mend.words:
-            html = _wrap_word(html, tag_end, word, nth)
-        if not classes and not style:
-            continue
-        tag = html[tag_start:tag_end]
+            _wrap_word(pieces, index, tag_end + 1, word, nth)
+        classes, style = mend.classes(), mend.style()
+        tag = pieces[index][:tag_end]
         if classes:
             tag = _add_to_attribute(tag, "class", " ".join(classes), " ")
         if style:
             tag = _add_to_attribute(tag, "style", style, "; ")
-        html = html[:tag_start] + tag + html[tag_end:]
-    return html
+        pieces[index] = tag + pieces[index][tag_end:]
+    return "".join(pieces)
 
 
-def _wrap_word(html: str, start: int, word: str, nth: int) -> str:
-    """Wrap the nth occurrence of word in the text (not the tags) after start."""
+def _wrap_word(pieces: list[str], index: int, start: int, word: str, nth: int) -> None:
+    """Wrap the nth occurrence of word in the text (not the tags) from pieces[index][start:] on."""
     pattern = re.compile(rf"\b{re.escape(word)}\b")
     seen = 0
-    for part in re.finditer(r"<[^>]*>|[^<]+", html[start + 1:]):
-        if part.group().startswith("<"):
-            continue
-        for found in pattern.finditer(part.group()):
-            seen += 1
-            if seen == nth:
-                at = start + 1 + part.start() + found.start()
-                return f'{html[:at]}<span class="mend-keep-word">{word}</span>{html[at + len(word):]}'
-    return html
+    for i in range(index, len(pieces)):
+        piece = pieces[i]
+        offset = start if i == index else 0
+        for part in _TOKENS.finditer(piece, offset):
+            if part.group().startswith("<"):
+                continue
+            for found in pattern.finditer(part.group()):
+                seen += 1
+                if seen == nth:
+                    at = part.start() + found.start()
+                    pieces[i] = f'{piece[:at]}<span class="mend-keep-word">{word}</span>{piece[at + len(word):]}'
+                    return
 
 
 def _add_to_attribute(tag: str, name: str, value: str, sep: str) -> str:

@@ -319,3 +319,53 @@ def test_one_layout_is_kept_at_a_time_and_the_best_laid_out_again(monkeypatch: p
     laid, report = preflight.run(layout, html_for, preflight.Options())
     assert report.final == 0 and report.relaid and len(report.passes) > 2
     assert laid.document == report.html == laid_out[0] == laid_out[-1] == "html "
+
+
+def _apply_one_at_a_time(html: str, mends: dict[str, preflight.Mend]) -> str:
+    """apply_mends as it was first written (each mend changing the whole string): the reference."""
+    import html as html_lib
+    import re
+
+    for key, mend in mends.items():
+        start = html.find(f'data-src="{html_lib.escape(key)}"')
+        if start < 0:
+            continue
+        tag_start, tag_end = html.rfind("<", 0, start), html.find(">", start)
+        for word, nth in mend.words:
+            seen, pattern = 0, re.compile(rf"\b{re.escape(word)}\b")
+            for part in re.finditer(r"<[^>]*>|[^<]+", html[tag_end + 1:]):
+                hits = [] if part.group().startswith("<") else list(pattern.finditer(part.group()))
+                if seen + len(hits) >= nth:
+                    at = tag_end + 1 + part.start() + hits[nth - seen - 1].start()
+                    html = f'{html[:at]}<span class="mend-keep-word">{word}</span>{html[at + len(word):]}'
+                    break
+                seen += len(hits)
+        tag = html[tag_start:tag_end]
+        if mend.classes():
+            tag = preflight._add_to_attribute(tag, "class", " ".join(mend.classes()), " ")
+        if mend.style():
+            tag = preflight._add_to_attribute(tag, "style", mend.style(), "; ")
+        html = html[:tag_start] + tag + html[tag_end:]
+    return html
+
+
+def test_mends_applied_in_one_pass_as_one_at_a_time() -> None:
+    import random
+    import re
+
+    from .conftest import CONTENT
+
+    html = pipeline.prepare(CONTENT).html
+    keys = re.findall(r'data-src="([^"]+)"', html)
+    rng = random.Random(5)
+    for _ in range(20):
+        mends = {}
+        for key in rng.sample(keys, 25):
+            block = html[html.index(f'data-src="{key}"'):][:3000]
+            words = re.findall(r">[^<]*", block)
+            text_words = [w for chunk in words for w in re.findall(r"\w{6,}", chunk)]
+            chosen = tuple((w, rng.randint(1, 2)) for w in rng.sample(text_words, min(2, len(text_words))))
+            mends[key] = preflight.Mend(no_hyphens=rng.random() < 0.3, zone=rng.choice([0.0, 9.5]),
+                                        spacing=rng.randint(0, 4), words=chosen, widows=rng.choice([0, 3]))
+        mends["no-such-key:1"] = preflight.Mend(spacing=1)
+        assert preflight.apply_mends(html, mends) == _apply_one_at_a_time(html, mends)
