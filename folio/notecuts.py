@@ -11,7 +11,6 @@ preflight's state, or gives the note up whole when no cut brings its call back.
 from __future__ import annotations
 
 import itertools
-import re
 import statistics
 
 from . import notesplit
@@ -199,14 +198,13 @@ def _line_starts(parts: list[NotePart]) -> list[int] | None:
     offset = 0
     for part in parts:
         text = part.text
-        solid = re.sub(r"[ \t\n\r\f]", "", text)
-        word_starts = [len(re.sub(r"[ \t\n\r\f]", "", text[:m.start()]))
-                       for m in re.finditer(r"[^ \t\n\r\f]+", text)]
+        solid = notesplit.WORD_SPACE.sub("", text)
+        word_starts = [len(notesplit.WORD_SPACE.sub("", text[:m.start()])) for m in notesplit.WORD.finditer(text)]
         at = 0
         for line, _ in part.lines:
             index = max(0, _bisect(word_starts, at))
             starts.append(offset + index)
-            piece = re.sub(r"[ \t\n\r\f]", "", line)
+            piece = notesplit.WORD_SPACE.sub("", line)
             if solid.startswith(piece, at):
                 at += len(piece)
             elif piece and solid.startswith(piece[:-1], at):  # a hyphen the engine added

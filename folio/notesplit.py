@@ -17,8 +17,9 @@ PDF written, byte for byte as without this module.
 A note is cut only between words, and its HTML is split as a tree: every element
 open at a cut is closed there and opened again at the start of the next part, so
 em, strong and links stay balanced. Cuts are counted in words, where a word is a
-run of characters between ASCII white space (a non-breaking space joins two
-words into one, as it does for the line breaker).
+run of characters between ASCII white space or the zero-width spaces set between
+Khmer words (a non-breaking space joins two words into one, as it does for the
+line breaker).
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ from __future__ import annotations
 import html as html_lib
 import re
 
-WORD_SPACE = re.compile(r"[ \t\n\r\f]+")  # what the line breaker may break at (not U+00A0)
+# What the line breaker may break at: ASCII white space (not U+00A0), and the zero-width
+# spaces segment.py puts between Khmer words, which are written without spaces.
+SPACES = " \t\n\r\f\u200b"
+WORD_SPACE = re.compile(f"[{SPACES}]+")
+WORD = re.compile(f"[^{SPACES}]+")
 _TOKEN = re.compile(r"<[^>]*>|[^<]+")
 _VOID = {"br", "img", "wbr", "hr"}
 CONT_CLASS = "footnote footnote-cont"
@@ -63,7 +68,7 @@ def split_html(body: str, cuts: tuple[int, ...]) -> list[str]:
             out.append(token)
             continue
         at = 0
-        for found in re.finditer(r"[^ \t\n\r\f]+", token):
+        for found in WORD.finditer(token):
             if found.start() > 0 or not in_word:  # a word starts here (not a word going on past a tag)
                 if pending and count == pending[0]:
                     pending.pop(0)
@@ -75,7 +80,7 @@ def split_html(body: str, cuts: tuple[int, ...]) -> list[str]:
                     at = found.start()
                 count += 1
         out.append(token[at:])
-        in_word = token[-1] not in " \t\n\r\f"
+        in_word = token[-1] not in SPACES
     parts.append("".join(out))
     return [p.strip() for p in parts]
 

@@ -15,6 +15,7 @@ import pikepdf
 import pypdf
 import pytest
 
+from folio import pipeline
 from folio.errors import Problems
 from folio.paths import PROJECT_ROOT
 from folio.pipeline import load, prepare, roots_for
@@ -360,3 +361,25 @@ def test_the_body_opens_on_a_right_hand_page_after_a_clean_blank(briefing_pdf: P
     assert first % 2 == 0  # 0-based: the 1st, 3rd, 5th... PDF page is a right-hand page
     assert margins[first].split()[-1] == "1"
     assert pages[first - 1].strip() == "" and margins[first - 1].strip() == ""
+
+
+def test_a_long_khmer_note_is_cut_between_its_words(tmp_path: Path) -> None:
+    """Khmer has no spaces between words: a long note in it is cut at the zero-width spaces the
+    build puts between its words, instead of taking its call over (or failing the build)."""
+    rng = random.Random(7)
+
+    def body(n: int) -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(n))
+
+    khmer = "មនុស្សទាំងអស់កើតមកមានសេរីភាពនិងសមភាពក្នុងផ្នែកសេចក្ដីថ្លៃថ្នូរនិងសិទ្ធិ" * 60
+    paragraphs = [f"Start {body(30)} first call.[^a] {body(300)} long call.[^long] {body(40)}",
+                  *(body(120) for _ in range(3)), f"{body(50)} last call.[^b] {body(100)}"]
+    chapter = ("title: One\nsections:\n  - title: Notes\n    blocks:\n"
+               + "\n".join("      - " + p for p in paragraphs)
+               + f"\nnotes:\n  a: The first note.\n  long: {khmer}\n  b: The last note.\n")
+    content = write_report(tmp_path / "c", REPORT, {"10-one.yaml": chapter})
+    result = pipeline.build(content, pipeline.BuildOptions(output=tmp_path / "k.pdf"))  # check_notes passed
+    assert result.preflight is not None and result.preflight.final_splits.get("one.long")
+    calls = {name: (index, int(number)) for index, text in enumerate(page_texts(result.path))
+             for name, number in re.findall(r"(\w+) call\.\s*(\d+)", text)}
+    assert [calls[name][1] for name in ("first", "long", "last")] == [1, 2, 3]

@@ -105,3 +105,14 @@ def test_runover_pages_go_after_the_text_with_the_stylesheet() -> None:
     assert with_runover(html, 0) == html
     out = with_runover(html, 2)
     assert out.endswith(f"<p>x</p>{RUNOVER}{RUNOVER}</main></body>") and STYLESHEET in out
+
+
+def test_khmer_is_cut_between_its_words_at_the_zero_width_spaces() -> None:
+    """Khmer is written without spaces; segment.py puts U+200B between its words, where the line
+    breaker may break, and so may a cut."""
+    zw = "\u200b"
+    body = f'<span lang="km">មនុស្ស{zw}ទាំងអស់{zw}កើត{zw}មក{zw}មាន{zw}សេរីភាព</span>'
+    first, rest = split_html(body, (3,))
+    assert words(re.sub(r"<[^>]*>", "", body)) == ["មនុស្ស", "ទាំងអស់", "កើត", "មក", "មាន", "សេរីភាព"]
+    assert first == f'<span lang="km">មនុស្ស{zw}ទាំងអស់{zw}កើត{zw}</span>'
+    assert rest == f'<span lang="km">មក{zw}មាន{zw}សេរីភាព</span>'
