@@ -75,11 +75,8 @@ class Warm:
     chapters: ChapterCache = field(default_factory=dict)
     fetcher: Any = None  # typeset.ProjectFetcher, made on first use (it imports WeasyPrint)
     roots: tuple[Path, ...] = ()
-    # preflight's mends of the last build, by what their block says (a block's key, its file
-    # and line, moves when lines above it change; its text does not)
-    mends: dict[str, Any] = field(default_factory=dict)
-    html: str = ""  # record.html_digest of the unmended HTML those mends were made for
-    splits: dict[str, tuple[int, ...]] = field(default_factory=dict)  # notes cut, by note id (notesplit.py)
+    # the last build's mends and notes' cuts (what record.py writes beside the PDF), in memory
+    last: record.Record | None = None
 
     def forget(self, paths: Iterable[Path]) -> None:
         names = {Path(p).name for p in paths}
@@ -87,14 +84,11 @@ class Warm:
             for path in paths:
                 self.fetcher.cache.pop(os.path.realpath(path), None)
         if "report.yaml" in names or any(n.endswith((".css", ".html", ".ttf", ".otf")) for n in names):
-            self.mends, self.html, self.splits = {}, "", {}  # a change to the whole report or its design: afresh
+            self.last = None  # a change to the whole report or its design: every block starts afresh
 
     def start_mends(self, html: str) -> dict[str, Any]:
         """The last build's mends for the blocks of this HTML that say the same as then."""
-        return start_mends(html, self.mends)
-
-    def keep_mends(self, html: str, mends: dict[str, Any]) -> None:
-        self.mends, self.html = mends_by_text(html, mends), record.html_digest(html)
+        return start_mends(html, self.last.mends) if self.last is not None else {}
 
 
 def start_mends(html: str, by_text: dict[str, Any]) -> dict[str, Any]:
@@ -265,20 +259,23 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
         fetcher = warm.fetcher
     outputs: list[tuple[Path, bytes, int]] = []
     checked: preflight.PreflightReport | None = None
-    record_file, design = record.path_for(targets[0]), record.design_digest(typeset.engine_version())
+    record_file = record.path_for(targets[0])
+    design = record.design_digest(typeset.engine_version()) if options.mend else ""
     kept: record.Record | None = None
     for name, target in zip(names, targets, strict=True):
         try:
             if checked is None:  # the first profile: lay out, inspect, mend
                 page_html = prepared.html_for(name)
-                by_text, splits, exact = _last_mends(page_html, options, warm, record_file, design)
-                laid, checked = _layout_and_preflight(prepared, page_html, options, timings, fetcher,
-                                                      start_mends(page_html, by_text), exact, splits)
+                digest = record.html_digest(page_html)
+                last = _last_record(options, warm, record_file, design)
+                laid, checked = _layout_and_preflight(
+                    prepared, page_html, options, timings, fetcher,
+                    start_mends(page_html, last.mends) if last is not None else None,
+                    last is not None and last.html == digest, last.splits if last is not None else None)
+                kept = record.Record(design, digest, mends_by_text(page_html, checked.final_mends),
+                                     checked.final_splits)
                 if warm is not None:
-                    warm.keep_mends(page_html, checked.final_mends)
-                    warm.splits = checked.final_splits
-                kept = record.Record(design, record.html_digest(page_html),
-                                     mends_by_text(page_html, checked.final_mends), checked.final_splits)
+                    warm.last = kept
                 if options.strict and checked.remaining:
                     raise ContentError(checked.problems("error"))
                 html = checked.html
@@ -306,22 +303,14 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
     return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked)
 
 
-def _last_mends(html: str, options: BuildOptions, warm: Warm | None, record_file: Path,
-                design: str) -> tuple[dict[str, Any], dict[str, tuple[int, ...]], bool]:
-    """The mends to start from (by block text), the notes' cuts, and whether they were made
-    for this very HTML.
-
-    A --watch process keeps them in memory; any other build reads the record the last
-    build of the same PDF left beside it (record.py).
-    """
+def _last_record(options: BuildOptions, warm: Warm | None, record_file: Path, design: str) -> record.Record | None:
+    """The last build's mends and cuts to start from: a --watch process keeps them in memory;
+    any other build reads the record the last build of the same PDF left beside it (record.py)."""
     if options.fresh or not options.mend:
-        return {}, {}, False
-    if warm is not None and warm.html:
-        return warm.mends, warm.splits, warm.html == record.html_digest(html)
-    last = record.load(record_file, design)
-    if last is None:
-        return {}, {}, False
-    return last.mends, last.splits, last.html == record.html_digest(html)
+        return None
+    if warm is not None and warm.last is not None:
+        return warm.last
+    return record.load(record_file, design)
 
 
 def _layout(prepared: Prepared, html: str, options: BuildOptions, fetcher, check_notes: bool = True):
