@@ -582,7 +582,7 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
         if not defects:
             break
         changed, seen = False, set()
-        mended: set[str] = set()  # blocks whose mend changed: their own lines are judged on galleys first
+        ladders: list[Defect] = []  # the defects mended by their block's ladder
         for m in mends.values():
             m.laid_out = True
         for d in defects:
@@ -608,11 +608,9 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
                 if notecuts.split(d, pages, splits, shrink, anchors):
                     changed = True
                     continue
-            if (d.key, d.kind) not in seen:  # one step per block and kind in a pass
-                seen.add((d.key, d.kind))
-                if _mend(d, mends):
-                    changed = True
-                    mended.add(d.key)
+            ladders.append(d)
+        mended = _mend_all(ladders, mends)  # their blocks' lines are judged on galleys first
+        changed = changed or bool(mended)
         if not changed:
             break
         if options.mending is not None and len(report.passes) == 1:
