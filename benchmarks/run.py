@@ -12,7 +12,7 @@ too) it measures, each as a whole process started afresh:
   last build left beside its PDF (folio/record.py);
 - a bare WeasyPrint call on the very HTML our build typeset, in the same run,
   interleaved with ours so that both see the same machine;
-- peak memory (ru_maxrss of the child) and the PDF's size;
+- peak memory (all the build's processes together, sampled; at least the child's ru_maxrss) and the PDF's size;
 - for 1x: a `--watch` rebuild after an edit, against the cold build.
 
 The figures of one run are kept in benchmarks/results/<label>.json and
@@ -110,15 +110,60 @@ def run_child(argv: list[str], env: dict[str, str] | None = None) -> Run:
                for n, f in (("out", proc.stdout), ("err", proc.stderr))]
     for t in readers:
         t.start()
+    peak = TreeMemory(proc.pid)
+    peak.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
+    peak.stop()
     for t in readers:
         t.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     out, err = chunks.get("out", b"").decode(), chunks.get("err", b"").decode()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{err}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, err, out)
+    # A build in parts runs several processes at once: its peak is theirs together (their
+    # proportional set sizes, so pages shared after fork count once), sampled while it runs;
+    # never less than the largest single process's ru_maxrss.
+    return Run(wall, usage.ru_utime + usage.ru_stime, max(usage.ru_maxrss / 1024, peak.peak_mib), err, out)
+
+
+class TreeMemory(threading.Thread):
+    """The peak of a process and its descendants' memory together (Linux /proc), sampled every 50 ms."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_mib, self.done = pid, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.05):
+            self.peak_mib = max(self.peak_mib, sum(_pss_kib(pid) for pid in _tree(self.pid)) / 1024)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+
+
+def _tree(pid: int) -> list[int]:
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return found
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def child_env() -> dict[str, str]:
@@ -310,7 +355,8 @@ def write_markdown(path: Path) -> None:
            "Written by `python benchmarks/run.py` (the figures of each labelled run are kept in",
            "`benchmarks/results/`). Wall times are whole processes started afresh, medians after a",
            "warm-up; \"bare\" is `weasyprint.HTML(filename=...).write_pdf(...)` in its own process on the",
-           "HTML our build typeset, run interleaved with ours. Peak memory is the child's ru_maxrss.",
+           "HTML our build typeset, run interleaved with ours. Peak memory is the build's processes "
+           "together (their PSS, sampled every 50 ms), at least the child's ru_maxrss.",
            "Ratios below 1 mean faster than the bare call. CPU is user + system time of the process and",
            "the children it waited for. Timings are never asserted in tests.", ""]
     for file in labels:

@@ -45,6 +45,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fresh", action="store_true",
                    help="ignore the mends the last build of this PDF left beside it: find and mend every "
                         "layout defect from scratch, as a clean checkout does")
+    p.add_argument("--jobs", type=int, metavar="N",
+                   help="lay out in N processes at once (default: every core, for a report of about 50 "
+                        "pages or more; 1: one process)")
     p.add_argument("--strict", action="store_true",
                    help="fail when a layout defect (a word hyphenated across pages, a widow...) is left")
     p.add_argument("--watch", action="store_true",
@@ -119,7 +122,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = pipeline.BuildOptions(
         output=args.output, html_out=args.html, profile=args.profile, draft=args.draft,
         bundled_fonts_only=args.bundled_fonts_only, mend=not args.no_mend, strict=args.strict,
-        fresh=args.fresh)
+        fresh=args.fresh, jobs=args.jobs)
     if args.watch:
         from .watch import Watcher
 

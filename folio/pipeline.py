@@ -21,7 +21,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import model, preflight, profiles, record
+from . import chunks, model, notesplit, parts, preflight, profiles, record
 from .errors import BuildError, ContentError, Position, Problem, Problems
 from .paths import PROJECT_ROOT, STYLES_DIR, Refused, project_file
 from .render import STYLESHEETS, BuildInfo, build_timestamp, built_at, environment, page_css, render_html, status_css
@@ -228,6 +228,7 @@ class BuildOptions:
     mend: bool = True  # preflight mends the defects it finds (False: the engine's pages, untouched)
     strict: bool = False  # a defect preflight cannot mend fails the build
     fresh: bool = False  # ignore the last build's mends (record.py): find and mend from scratch
+    jobs: int | None = None  # processes to lay out in (chunks.py); None: every core for a long report
     progress: Callable[[str], None] | None = None  # told the name of each step as it starts
 
 
@@ -262,18 +263,38 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
     record_file = record.path_for(targets[0])
     design = record.design_digest(typeset.engine_version()) if options.mend else ""
     kept: record.Record | None = None
+    in_parts: chunks.Laid | None = None
     for name, target in zip(names, targets, strict=True):
         try:
             if checked is None:  # the first profile: lay out, inspect, mend
                 page_html = prepared.html_for(name)
                 digest = record.html_digest(page_html)
                 last = _last_record(options, warm, record_file, design)
+                cut = parts.cut(page_html)
+                count = chunks.workers(options.jobs, cut)
+                if count > 1:  # a long report: in parts, one process per core (chunks.py)
+                    assert cut is not None
+                    in_parts = _lay_out_parts(prepared, cut, count, options, timings, fetcher, name, last,
+                                              last is not None and last.html == digest,
+                                              start_mends(page_html, last.mends) if last is not None else {})
+                    checked = in_parts.report
+                    html = _whole_html(page_html, checked)
+                    kept = record.Record(design, digest, mends_by_text(page_html, checked.final_mends),
+                                         checked.final_splits, in_parts.folios)
+                    if warm is not None:
+                        warm.last = kept
+                    if options.strict and checked.remaining:
+                        raise ContentError(checked.problems("error"))
+                    if options.html_out is not None:
+                        write_atomic(options.html_out, html.encode("utf-8"))
+                    outputs.append((target, _joined(in_parts, html, fetcher, name, timings), in_parts.pages))
+                    continue
                 laid, checked = _layout_and_preflight(
                     prepared, page_html, options, timings, fetcher,
                     start_mends(page_html, last.mends) if last is not None else None,
                     last is not None and last.html == digest, last.splits if last is not None else None)
                 kept = record.Record(design, digest, mends_by_text(page_html, checked.final_mends),
-                                     checked.final_splits)
+                                     checked.final_splits, {})
                 if warm is not None:
                     warm.last = kept
                 if options.strict and checked.remaining:
@@ -281,6 +302,16 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
                 html = checked.html
                 if options.html_out is not None:
                     write_atomic(options.html_out, html.encode("utf-8"))  # the HTML with its mends
+            elif in_parts is not None:  # later profiles, in parts as the first: the same mends and folios
+                assert cut is not None
+                sheets = profiles.PROFILES[name].stylesheets
+                again = _lay_out_parts(prepared, parts.cut(_with_stylesheets(page_html, sheets)) or cut, count,
+                                       options, timings, fetcher, name,
+                                       record.Record(design, digest, {}, checked.final_splits, in_parts.folios),
+                                       True, checked.final_mends)
+                html = _with_stylesheets(_whole_html(page_html, checked), sheets)
+                outputs.append((target, _joined(again, html, fetcher, name, timings), again.pages))
+                continue
             else:  # later profiles add only stylesheets that keep the lines: the same mends hold
                 html = _with_stylesheets(checked.html, profiles.PROFILES[name].stylesheets)
                 with Stopwatch(timings, "layout"):
@@ -301,6 +332,33 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
                 write_atomic(record_file, record.dump(kept))
     first, *others = written
     return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked)
+
+
+def _lay_out_parts(prepared: Prepared, cut: parts.Cut, count: int, options: BuildOptions, timings: Timings,
+                   fetcher, profile: str, last: record.Record | None, exact: bool,
+                   mends: dict) -> chunks.Laid:
+    """The report laid out in parts, `count` at a time, starting from `mends`."""
+    from . import typeset
+
+    setup = chunks.Setup(lambda html: _layout(prepared, html, options, fetcher, False),
+                         lambda laid: typeset.pdf_bytes(laid, finisher=profiles.finisher(profile)),
+                         prepared.doc.sources)
+    with Stopwatch(timings, "layout"):
+        return chunks.lay_out(cut, setup, count, start=mends, splits=last.splits if last is not None else {},
+                              exact=exact, mend=options.mend, folios=last.folios if last is not None else {})
+
+
+def _joined(laid: chunks.Laid, html: str, fetcher, profile: str, timings: Timings) -> bytes:
+    from .join import join
+
+    with Stopwatch(timings, "pdf"):
+        return join(laid.pdfs, [False, False] + [True] * (len(laid.pdfs) - 2),
+                    profiles.identifier(html, fetcher.cache.values(), profile))
+
+
+def _whole_html(html: str, checked: preflight.PreflightReport) -> str:
+    """The whole report's HTML with the mends and cuts its parts settled on (for --html and the /ID)."""
+    return notesplit.apply_splits(preflight.apply_mends(html, checked.final_mends), checked.final_splits)
 
 
 def _last_record(options: BuildOptions, warm: Warm | None, record_file: Path, design: str) -> record.Record | None:

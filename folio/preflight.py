@@ -459,6 +459,7 @@ class PreflightReport:
     reused: int = 0  # blocks that started from the last build's mends (record.py, --watch)
     relaid: bool = False  # the best layout was not the last: laid out again from its HTML
     final_splits: dict[str, tuple[int, ...]] = field(default_factory=dict)  # the notes cut in the pages kept
+    layouts: int = 0  # when laid out in parts (chunks.py): the most layouts one part took; else len(passes)
 
     @property
     def found(self) -> list[Defect]:
@@ -488,7 +489,8 @@ class PreflightReport:
         start = (f" (started from the last build's mends for {self.reused} block(s); --fresh mends from scratch)"
                  if self.reused else "")
         return (f"preflight{start}: {len(before.defects)} defect(s) found, {mended} mended, "
-                f"{len(after.defects)} left, in {len(self.passes)} layout(s)"
+                f"{len(after.defects)} left, in {'at most ' if self.layouts else ''}"
+                f"{self.layouts or len(self.passes)} layout(s){' of each part' if self.layouts else ''}"
                 f"{f' and {self.galleys} galley(s)' if self.galleys else ''}; "
                 f"before: {before.figures}; after: {after.figures}; "
                 f"inspection {self.inspect_seconds:.2f} s, layouts for mending {self.layout_seconds:.1f} s")

@@ -59,6 +59,7 @@ class Record:
     html: str  # html_digest() of the unmended HTML it was made for
     mends: dict[str, Mend]  # by what each block says (pipeline.block_texts)
     splits: dict[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)  # long notes' cuts, by note id
+    folios: dict[str, str] = dataclasses.field(default_factory=dict)  # anchors' folios, when laid out in parts
 
 
 def load(path: Path, design: str) -> Record | None:
@@ -68,7 +69,8 @@ def load(path: Path, design: str) -> Record | None:
         if data.get("format") != FORMAT or data.get("design") != design:
             return None
         return Record(design, str(data["html"]), {str(text): _mend(fields) for text, fields in data["mends"].items()},
-                      {str(note): tuple(int(cut) for cut in cuts) for note, cuts in data.get("splits", {}).items()})
+                      {str(note): tuple(int(cut) for cut in cuts) for note, cuts in data.get("splits", {}).items()},
+                      {str(name): str(folio) for name, folio in data.get("folios", {}).items()})
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -77,6 +79,8 @@ def dump(record: Record) -> bytes:
     data = {"format": FORMAT, "design": record.design, "html": record.html,
             "mends": {text: dataclasses.asdict(mend) for text, mend in record.mends.items()},
             "splits": {note: list(cuts) for note, cuts in record.splits.items()}}
+    if record.folios:
+        data["folios"] = record.folios
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
 
 

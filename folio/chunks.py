@@ -1,0 +1,327 @@
+"""A long report laid out in parts, in several processes at once, and joined into one PDF.
+
+WeasyPrint lays a document out in one thread; a long report leaves the machine's
+other cores idle. Cut at its chapters (parts.py), the body's parts are laid out,
+checked and mended by the preflight, and drawn each in a process of its own (forked,
+so the engine is imported and the fonts read once); the front matter follows, with
+the true folios of the entries in its contents; join.py makes one PDF of the parts.
+
+What a part cannot know alone is the folio of its first page: the number of pages
+before it. Each part publishes its page count as soon as it has one, and a part reads
+the latest counts before each layout; the last build's folios (record.py) give a
+repeat build every count from the start. A part whose pages were laid out under a
+folio (or a cross-reference's page number) that turned out wrong is laid out once
+more with the same mends.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import copy
+import dataclasses
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import parts, preflight
+from .errors import BuildError, ContentError, Position, Problem
+
+SHORTEST = 150_000  # characters of chapters' HTML below which one process is quicker (about 50 pages)
+CHARS_PER_PAGE = 3_000  # a first guess of a part's pages before any is laid out
+
+
+def workers(requested: int | None, cut: parts.Cut | None) -> int:
+    """How many processes to lay out in: `requested` (--jobs), else every core for a long report."""
+    if cut is None or len(cut.chapters) < 2:
+        return 1
+    if requested is not None:
+        return max(1, requested)
+    if sum(len(chapter) for chapter in cut.chapters) < SHORTEST:
+        return 1
+    return min(2, os.cpu_count() or 1)
+
+
+@dataclass
+class Job:
+    index: int  # 0: the front matter; 1..n: the body's parts in order
+    html: str  # the part's HTML without mends (parts.py), first folio still to be set
+    start: dict[str, preflight.Mend]  # mends to start from, for the blocks of this part
+    splits: dict[str, tuple[int, ...]]
+    passes: int  # preflight passes allowed (0: lay out with `start` as it is)
+    mend: bool
+    estimates: list[int]  # pages of each part before this one, until they report their own
+    folios: dict[str, str]  # outside anchors' folios written into the part
+
+
+@dataclass
+class PartResult:
+    index: int
+    pdf: bytes = b""
+    pages: int = 0
+    first_folio: int = 1  # the folio its pages were laid out under
+    anchors: dict[str, int] = field(default_factory=dict)  # id -> page index in the part
+    used: dict[str, str] = field(default_factory=dict)  # outside anchors' folios written into it
+    report: preflight.PreflightReport | None = None
+    error: tuple[str, str, list[Problem]] | None = None  # (kind, message, problems): raised in the parent
+
+
+@dataclass
+class Setup:
+    """What every worker needs, inherited when it is forked (never pickled)."""
+
+    layout: Callable[[str], Any]  # HTML -> typeset.Laid, notes not yet checked
+    pdf: Callable[[Any], bytes]  # typeset.Laid -> the part's PDF bytes
+    sources: dict[str, Position]
+
+
+_SETUP: Setup | None = None
+_COUNTS: Any = None  # multiprocessing.Array: each part's pages, -1 until known
+
+
+def _init(counts: Any) -> None:
+    global _COUNTS
+    _COUNTS = counts
+
+
+def _first_folio(job: Job) -> int:
+    if job.index == 0:
+        return 1
+    before = 0
+    for index in range(1, job.index):
+        known = _COUNTS[index] if _COUNTS is not None else -1
+        before += known if known >= 0 else job.estimates[index]
+    return 1 + before
+
+
+def lay_part(job: Job) -> PartResult:
+    """One part: laid out, mended and drawn, in a worker process."""
+    from .footnote_fix import check_notes
+
+    assert _SETUP is not None
+    result = PartResult(job.index)
+    calls = 0
+
+    def layout(html: str) -> Any:
+        nonlocal calls
+        folio = _first_folio(job)
+        laid = _SETUP.layout(parts.with_first_folio(html, folio))
+        calls += 1
+        if calls == 1 and _COUNTS is not None and job.index:  # the first layout: later parts need its count
+            _COUNTS[job.index] = len(laid.document.pages)
+        result.first_folio = folio
+        return laid
+
+    try:
+        laid, report = preflight.run(layout, lambda mends: preflight.apply_mends(job.html, mends),
+                                     preflight.Options(mend=job.mend, max_passes=job.passes),
+                                     _SETUP.sources, job.start, job.splits)
+        if job.index == 0:  # the front matter's last page is the empty body's: see parts.front_part
+            laid.document = laid.document.copy(laid.document.pages[:-1])
+            for step in report.passes:
+                step.figures.pages -= 1
+        check_notes(laid.document)
+        result.pages = len(laid.document.pages)
+        if _COUNTS is not None and job.index:
+            _COUNTS[job.index] = result.pages
+        for number, page in enumerate(laid.document.pages):  # where each anchor starts: a box cut
+            for name in page.anchors:                         # across pages has one on each
+                result.anchors.setdefault(name, number)
+        result.used = parts.folios_used(report.html)
+        result.pdf = _SETUP.pdf(laid)
+        report.html = ""  # the parent makes the whole report's HTML from the mends
+        result.report = report
+    except (BuildError, ContentError) as exc:  # told to the parent, which raises it as the build's error
+        result.error = (type(exc).__name__, str(exc), list(exc.problems))
+    return result
+
+
+@dataclass
+class Laid:
+    """The parts, laid out and drawn, and what the whole report's build needs from them."""
+
+    pdfs: list[bytes]
+    pages: int
+    folios: dict[str, str]  # every anchor's folio (for the record: the next build starts from them)
+    report: preflight.PreflightReport
+    jobs: list[Job]  # as last laid out, to lay out again for another profile
+    rounds: int = 1  # times a part was laid out again because its folio was wrong
+
+
+def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, preflight.Mend],
+            splits: dict[str, tuple[int, ...]], exact: bool, mend: bool,
+            folios: dict[str, str]) -> Laid:
+    """Lay the report out in `count` processes; `folios` are the last build's, when known."""
+    global _SETUP
+    body = parts.groups(cut.chapters, count * 2 if len(cut.chapters) >= count * 4 else count)
+    passes = 0 if exact else preflight.MAX_PASSES
+    jobs: list[Job] = []
+    notes = 0
+    for index, chapters in enumerate(body, 1):
+        html = parts.body_part(cut, chapters, notes, folios)
+        notes += sum(parts.notes_in(cut.chapters[i]) for i in chapters)
+        jobs.append(Job(index, html, _only(start, html), _only_notes(splits, html), passes, mend, [], folios))
+    estimates = [0] + [_estimate(cut, chapters, folios) for chapters in body]
+    for job in jobs:
+        job.estimates = estimates
+    front = parts.front_part(cut, folios)
+    front_job = Job(0, front, _only(start, front), _only_notes(splits, front), passes, mend, estimates, folios)
+    counts = multiprocessing.get_context("fork").Array("i", [-1] * (len(body) + 1))
+    _SETUP = setup
+    results: dict[int, PartResult] = {}
+    rounds = 0
+    pool = concurrent.futures.ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
+                                                  initializer=_init, initargs=(counts,))
+    try:
+        pending = {pool.submit(lay_part, job): job for job in jobs}
+        early = exact and _knows_all(cut, folios)  # a repeat build: the front matter's folios are known now
+        if early:
+            pending[pool.submit(lay_part, front_job)] = front_job
+        while pending:
+            done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                job = pending.pop(future)
+                result = future.result()
+                if result.error is not None:
+                    _raise(result.error)
+                results[job.index] = result
+            if any(index not in results for index in range(1, len(body) + 1)):
+                continue
+            true = _folios(results, len(body))
+            firsts = {index: _true_first(results, index) for index in results}
+            stale = [job for job in [*jobs, front_job] if job.index in results and not _waiting(job, pending)
+                     and (results[job.index].first_folio != firsts[job.index]
+                          or any(true.get(name, folio) != folio for name, folio in results[job.index].used.items()))]
+            for job in stale:  # laid out under a wrong folio: again, with the mends it settled on
+                again = _again(job, results.pop(job.index), true, cut)
+                if job.index:
+                    jobs[job.index - 1] = again
+                else:
+                    front_job = again
+                pending[pool.submit(lay_part, again)] = again
+                rounds += 1
+            if any(index not in results for index in range(1, len(body) + 1)):
+                continue
+            if 0 not in results and not _waiting(front_job, pending):
+                front_job = _with_folios(front_job, cut, true)
+                pending[pool.submit(lay_part, front_job)] = front_job
+    except BaseException:  # an error in one part: the others' work is wasted, stop them now
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        _SETUP = None
+    pool.shutdown()
+    ordered = [results[index] for index in range(len(body) + 1)]
+    return Laid([r.pdf for r in ordered], sum(r.pages for r in ordered), _folios(results, len(body)),
+                merge_reports(ordered, setup.sources), [front_job, *jobs], rounds)
+
+
+def _waiting(job: Job, pending: dict) -> bool:
+    return any(waiting is job for waiting in pending.values())
+
+
+def _raise(error: tuple[str, str, list[Problem]]) -> None:
+    kind, message, problems = error
+    if kind == "ContentError":
+        raise ContentError(problems)
+    raise BuildError(message, problems)
+
+
+def _only(mends: dict[str, preflight.Mend], html: str) -> dict[str, preflight.Mend]:
+    return {key: mend for key, mend in mends.items() if f'data-src="{key}"' in html}
+
+
+def _only_notes(splits: dict[str, tuple[int, ...]], html: str) -> dict[str, tuple[int, ...]]:
+    return {note: cuts for note, cuts in splits.items() if f'id="note-{note}"' in html}
+
+
+def _estimate(cut: parts.Cut, chapters: range, folios: dict[str, str]) -> int:
+    """A part's pages before it is laid out: from the last build's folios, else from its length."""
+    first = parts.chapter_id(cut.chapters[chapters[0]])
+    after = parts.chapter_id(cut.chapters[chapters[-1] + 1]) if chapters[-1] + 1 < len(cut.chapters) else None
+    if first in folios and after in folios and folios[first].isdigit() and folios[after].isdigit():
+        return int(folios[after]) - int(folios[first])
+    return max(1, round(sum(len(cut.chapters[i]) for i in chapters) / CHARS_PER_PAGE))
+
+
+def _knows_all(cut: parts.Cut, folios: dict[str, str]) -> bool:
+    return all(name in folios for name in parts.front_targets(cut))
+
+
+def _true_first(results: dict[int, PartResult], index: int) -> int:
+    return 1 + sum(results[i].pages for i in range(1, index)) if index else 1
+
+
+def _folios(results: dict[int, PartResult], body_parts: int) -> dict[str, str]:
+    """Every body anchor's folio, from where each part's pages really fall."""
+    out: dict[str, str] = {}
+    for index in range(1, body_parts + 1):
+        first = _true_first(results, index)
+        for name, number in results[index].anchors.items():
+            out[name] = str(first + number)
+    return out
+
+
+def _again(job: Job, result: PartResult, folios: dict[str, str], cut: parts.Cut) -> Job:
+    """The job laid out again with the mends it settled on, under the true folios."""
+    assert result.report is not None
+    again = copy.copy(job)
+    again.start, again.splits, again.passes = result.report.final_mends, result.report.final_splits, 0
+    return _with_folios(again, cut, folios)
+
+
+def _with_folios(job: Job, cut: parts.Cut, folios: dict[str, str]) -> Job:
+    again = copy.copy(job)
+    again.folios = folios
+    again.html = parts.with_folios(job.html, folios)
+    return again
+
+
+def merge_reports(results: list[PartResult], sources: dict[str, Position]) -> preflight.PreflightReport:
+    """The parts' preflight reports as one: defects on the whole PDF's pages, mends together."""
+    found: list[preflight.Defect] = []
+    left: list[preflight.Defect] = []
+    before, after = preflight.Figures(), preflight.Figures()
+    merged = preflight.PreflightReport([], 1, sources)
+    applied: dict[str, str] = {}
+    offset = 0
+    for result in results:
+        report = result.report
+        assert report is not None
+        found += [_moved(d, offset) for d in report.found]
+        left += [_moved(d, offset) for d in report.remaining]
+        _add(before, report.passes[0].figures)
+        _add(after, report.passes[report.final].figures)
+        applied.update(report.mends)
+        merged.final_mends.update(report.final_mends)
+        merged.final_splits.update(report.final_splits)
+        merged.inspect_seconds += report.inspect_seconds
+        merged.layout_seconds += report.layout_seconds
+        merged.galleys += report.galleys
+        merged.reused += report.reused
+        merged.relaid = merged.relaid or report.relaid
+        merged.layouts = max(merged.layouts, len(report.passes) + report.relaid)
+        offset += result.pages
+    merged.passes = [preflight.Pass(found, before, {}), preflight.Pass(left, after, applied)]
+    return merged
+
+
+def _moved(defect: preflight.Defect, offset: int) -> preflight.Defect:
+    return dataclasses.replace(defect, page=defect.page + offset)
+
+
+def _add(total: preflight.Figures, part: preflight.Figures) -> None:
+    total.pages += part.pages
+    total.lines += part.lines
+    total.hyphenated += part.hyphenated
+    total.longest_run = max(total.longest_run, part.longest_run)
+    total.loose += part.loose
+
+
+def timed(step: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    return step(), time.perf_counter() - started

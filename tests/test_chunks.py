@@ -1,0 +1,120 @@
+"""A report laid out in parts, in two processes, and joined (folio/chunks.py, join.py).
+
+The example briefing has what a cut can get wrong: footnotes numbered across its
+chapters, cross-references with page numbers into other chapters, lists of figures and
+tables, a chapter opening on a left-hand page. Built in parts it must give the pages a
+single process gives: the same text on every page, folios and running heads included,
+the same outline, every link to the same page, and a tagged structure every page's
+marked content belongs to.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from folio import chunks, parts
+from folio.pipeline import BuildOptions, build
+
+from tests.pdftools import marked_content, page_texts
+
+ROOT = Path(__file__).resolve().parent.parent
+BRIEFING = ROOT / "examples" / "briefing"
+
+
+@pytest.fixture(scope="module")
+def briefing_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
+    folder = tmp_path_factory.mktemp("chunks")
+    content = folder / "briefing"
+    shutil.copytree(BRIEFING, content)
+    one = build(content, BuildOptions(output=folder / "one.pdf", jobs=1, fresh=True))
+    two = build(content, BuildOptions(output=folder / "two.pdf", jobs=2, fresh=True))
+    return one.path, two.path, two
+
+
+def _outline(pdf: pikepdf.Pdf) -> list[tuple[int, str, int]]:
+    pages = {page.objgen: number for number, page in enumerate(pdf.pages)}
+    out: list[tuple[int, str, int]] = []
+
+    def walk(items, level: int) -> None:
+        for item in items:
+            out.append((level, item.title, pages[item.destination[0].objgen]))
+            walk(item.children, level + 1)
+
+    with pdf.open_outline() as outline:
+        walk(outline.root, 1)
+    return out
+
+
+def _links(pdf: pikepdf.Pdf) -> list[tuple[int, int]]:
+    """(page of the link, page it leads to) for every internal link, in order."""
+    pages = {page.objgen: number for number, page in enumerate(pdf.pages)}
+    names: dict[str, int] = {}
+    stack = [pdf.Root.Names.Dests]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.get("/Kids", []))
+        found = node.get("/Names", [])
+        for i in range(0, len(found), 2):
+            names[str(found[i])] = pages[found[i + 1][0].objgen]
+    out = []
+    for number, page in enumerate(pdf.pages):
+        for annot in page.obj.get("/Annots", []):
+            if "/Dest" in annot:
+                out.append((number, names[str(annot.Dest)]))
+            else:
+                assert not str(annot.get("/A", {}).get("/URI", "")).startswith(parts.JOIN_SCHEME)
+    return out
+
+
+def _texts(pdf: Path) -> list[str]:
+    # A font's space and en space (list markers) are one glyph, which a file's ToUnicode maps to
+    # whichever it met first: a part without the text's spaces before its markers reads them as
+    # en spaces. The pages are the same; the text extraction is not.
+    # Text extraction also guesses spaces from gaps, a space more or less: words are compared.
+    return [" ".join(text.replace("\u2002", " ").split()) for text in page_texts(pdf)]
+
+
+def test_every_page_says_what_one_process_says(briefing_builds) -> None:
+    one, two, _ = briefing_builds
+    assert _texts(two) == _texts(one)  # folios, running heads, note numbers, contents included
+
+
+def test_outline_and_links_lead_where_they_did(briefing_builds) -> None:
+    one, two, _ = briefing_builds
+    with pikepdf.open(one) as a, pikepdf.open(two) as b:
+        assert _outline(b) == _outline(a)
+        assert _links(b) == _links(a)
+        assert len(_links(b)) > 10  # the contents, the lists, the cross-references
+
+
+def test_the_joined_file_is_tagged_throughout(briefing_builds) -> None:
+    _, two, _ = briefing_builds
+    for page in marked_content(two):
+        assert page["untagged_text"] == 0 and page["orphan_mcids"] == [], page
+    with pikepdf.open(two) as pdf:
+        assert str(pdf.Root.Lang) == "en"
+        assert pdf.Root.MarkInfo.Marked
+
+
+def test_a_repeat_build_lays_each_part_out_once_and_gives_the_same_bytes(briefing_builds, tmp_path: Path) -> None:
+    _, two, result = briefing_builds
+    again = build(BRIEFING, BuildOptions(output=tmp_path / "again.pdf", jobs=2))
+    assert again.preflight is not None and result.preflight is not None
+    # a fresh folder: no record beside it, so it mends from scratch and must land on the same pages
+    assert _texts(again.path) == _texts(two)
+    third = build(BRIEFING, BuildOptions(output=tmp_path / "again.pdf", jobs=2))
+    assert third.preflight is not None and third.preflight.layouts == 1  # the record's mends and folios
+    assert third.path.read_bytes() == again.path.read_bytes()
+
+
+def test_workers_one_for_short_reports() -> None:
+    short = parts.Cut("", "", ("<section>a</section>", "<section>b</section>"), "", "")
+    assert chunks.workers(None, short) == 1
+    assert chunks.workers(2, short) == 2
+    assert chunks.workers(None, None) == 1
+    long = parts.Cut("", "", tuple("x" * chunks.SHORTEST for _ in range(4)), "", "")
+    assert chunks.workers(None, long) >= 1
