@@ -28,7 +28,7 @@ from contextlib import ExitStack
 from urllib.parse import unquote
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, String
+from pikepdf import Array, Dictionary, String
 
 from .errors import BuildError
 
@@ -243,7 +243,7 @@ def _merge(out: pikepdf.Pdf, later: list[pikepdf.Pdf], names: dict, entries: lis
             out.pages.extend(source.pages)
     tree, document = out.Root.StructTreeRoot, _document(out)
     kids = Array(_as_list(document.get("/K")))
-    nums = Array()
+    nums: list[tuple[int, pikepdf.Object]] = []
     for index, source in enumerate([out, *later]):
         copy = (lambda obj: obj) if source is out else (lambda obj: _copy(out, obj))
         if source is not out:
@@ -258,9 +258,10 @@ def _merge(out: pikepdf.Pdf, later: list[pikepdf.Pdf], names: dict, entries: lis
                 _merge_map(tree, source.Root.StructTreeRoot.get(key), key, copy, index)
             _append_outline(out, source)
         for key, value in entries[index]:
-            nums.extend([key, copy(value)])
+            nums.append((key, copy(value)))
     document.K = kids
-    tree.ParentTree = out.make_indirect(Dictionary(Nums=nums))
+    nums.sort(key=lambda entry: entry[0])  # a number tree's keys in order: pages of all parts first
+    tree.ParentTree = out.make_indirect(Dictionary(Nums=Array([item for entry in nums for item in entry])))
     tree.ParentTreeNextKey = max((key for part in entries for key, _ in part), default=-1) + 1
     if names:
         dests = Array()
@@ -324,7 +325,8 @@ def _append_outline(out: pikepdf.Pdf, source: pikepdf.Pdf) -> None:
 def _save(out: pikepdf.Pdf, identifier: bytes) -> bytes:
     out.trailer.ID = Array([String(identifier), String(identifier)])
     buffer = io.BytesIO()
-    out.save(buffer, static_id=True, compress_streams=True,
+    # fix_metadata_version would rewrite part 0's XMP packet: keep it as WeasyPrint wrote it.
+    out.save(buffer, static_id=True, compress_streams=True, fix_metadata_version=False,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
     data = buffer.getvalue()
     written = b"/ID [<" + identifier.hex().encode() + b">" + STATIC_ID + b"]"
