@@ -40,10 +40,6 @@ KNOWN_CATALOG = {"/Type", "/Pages", "/Metadata", "/StructTreeRoot", "/ViewerPref
                  "/MarkInfo", "/Names", "/Outlines", "/OutputIntents"}
 KNOWN_TREE_ROOT = {"/Type", "/K", "/ParentTree", "/ParentTreeNextKey", "/RoleMap", "/ClassMap"}
 
-# QPDF writes either a computed or a fixed second half of /ID; it is written fixed and then
-# replaced in the bytes by ours, padded to the same length so that the offsets stay right.
-STATIC_ID = b"<31415926535897932384626433832795>"
-
 
 class JoinError(BuildError):
     """The parts cannot be joined: the message says what is wrong."""
@@ -56,7 +52,8 @@ def join(parts: list[bytes], continued: list[bool], identifier: bytes) -> bytes:
     part i-1's last one (the same <main> cut between two chapters). WeasyPrint makes a new
     top-level element for each page anyway, so the one-process file has two elements there
     too; the join checks that both have the same structure type and keeps them apart.
-    `identifier` (32 ASCII hex bytes, profiles.identifier) becomes both halves of /ID.
+    `identifier` (32 ASCII hex bytes, profiles.identifier) is the first half of /ID; the second
+    is a digest of the joined file, as WeasyPrint makes it.
     """
     if not parts or len(continued) != len(parts):
         raise JoinError(f"join: {len(parts)} part(s) but {len(continued)} continued flag(s)")
@@ -323,14 +320,11 @@ def _append_outline(out: pikepdf.Pdf, source: pikepdf.Pdf) -> None:
 
 
 def _save(out: pikepdf.Pdf, identifier: bytes) -> bytes:
+    # QPDF keeps the first half of /ID and, with deterministic_id, makes the second a digest
+    # of the written file: the shape WeasyPrint (pydyf) writes, [identifier, digest of content].
     out.trailer.ID = Array([String(identifier), String(identifier)])
     buffer = io.BytesIO()
     # fix_metadata_version would rewrite part 0's XMP packet: keep it as WeasyPrint wrote it.
-    out.save(buffer, static_id=True, compress_streams=True, fix_metadata_version=False,
+    out.save(buffer, deterministic_id=True, compress_streams=True, fix_metadata_version=False,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    data = buffer.getvalue()
-    written = b"/ID [<" + identifier.hex().encode() + b">" + STATIC_ID + b"]"
-    wanted = b"/ID [(" + identifier + b") (" + identifier + b")]"
-    if data.count(written) != 1:
-        raise JoinError("join: could not set the file identifier (unexpected /ID in the written file)")
-    return data.replace(written, wanted.ljust(len(written)))  # spaces keep every offset right
+    return buffer.getvalue()
