@@ -5,7 +5,7 @@ chapters), each a complete PDF/UA file written with `profiles.pdf_options()` and
 finisher. `join` puts their pages in order and merges what WeasyPrint writes at document
 level so that the result reads like the one-process file:
 
-- the catalog, Info dictionary and XMP metadata are part 0's; /ID is the given identifier;
+- the catalog, Info dictionary and XMP metadata are part 0's; /ID starts with the given identifier;
 - named destinations (/Names /Dests) become one sorted name tree; a name defined twice is an error;
 - a link WeasyPrint could not resolve inside its part is written by chunks.py as
   `href="folio-join:NAME"`; its URI action becomes `/Dest (NAME)`, WeasyPrint's internal link;
@@ -63,6 +63,8 @@ def join(parts: list[bytes], continued: list[bool], identifier: bytes) -> bytes:
         sources = [stack.enter_context(pikepdf.open(io.BytesIO(part))) for part in parts]
         for index, source in enumerate(sources):
             _check_supported(source, index)
+        if len({str(_document(source).get("/S")) for source in sources}) != 1:
+            raise JoinError("join: the parts' structure trees differ in shape (a /Document element in some only)")
         names = _destinations(sources)
         _resolve_cross_links(sources, names)
         _check_continued(sources, continued)
@@ -181,7 +183,7 @@ def _renumber_parent_trees(sources: list[pikepdf.Pdf]) -> list[list[tuple[int, p
     annotation_key = sum(len(source.pages) for source in sources)
     result = []
     for index, source in enumerate(sources):
-        old = dict(_tree_items(source.Root.StructTreeRoot.ParentTree, "/Nums"))
+        old = dict(_tree_items(source.Root.StructTreeRoot.get("/ParentTree", Dictionary()), "/Nums"))
         new: dict[int, int] = {}
         for page in source.pages:
             if "/StructParents" in page.obj:

@@ -306,3 +306,25 @@ def test_a_continued_part_must_continue_the_same_element(files: dict[str, Path])
         join(_parts(files), [False, True, True], ID)
     with pytest.raises(JoinError, match="continued flag"):
         join(_parts(files), [False], ID)
+
+
+def test_a_name_beyond_ascii_links_across_parts() -> None:
+    """WeasyPrint writes such a name in UTF-16 and percent-encodes the link: the /Dest takes the tree's bytes."""
+    parts = [_pdf(HEAD + '<p><a href="folio-join:café—1">Café</a></p></body></html>'),
+             _pdf(HEAD + '<h1 id="café—1">Café</h1></body></html>')]
+    with pikepdf.open(io.BytesIO(join(parts, [False, False], ID))) as joined:
+        (annotation,) = joined.pages[0].obj.Annots
+        (key, _) = joined.Root.Names.Dests.Names
+        assert bytes(annotation.Dest) == bytes(key) and str(key) == "café—1"
+        assert _links(joined)[0][3][0] == 1
+
+
+def test_an_entry_the_join_cannot_merge_is_an_error(files: dict[str, Path]) -> None:
+    parts = _parts(files)
+    with pikepdf.open(io.BytesIO(parts[1])) as pdf:
+        pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array([0, pikepdf.Dictionary(S=pikepdf.Name.D)]))
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+    parts[1] = buffer.getvalue()
+    with pytest.raises(JoinError, match="part 1 has document-level entries the join cannot merge: /PageLabels"):
+        join(parts, [False, False, True], ID)
