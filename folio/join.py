@@ -247,7 +247,7 @@ def _merge(out: pikepdf.Pdf, later: list[pikepdf.Pdf], names: dict, entries: lis
         copy = (lambda obj: obj) if source is out else (lambda obj: _copy(out, obj))
         if source is not out:
             top = _as_list(_document(source).get("/K"))
-            for element in top:
+            for element in (e for e in top if "/P" in e):
                 del element["/P"]  # else the copy drags the part's root and /Document along
             for element in top:
                 element = copy(element)
@@ -301,7 +301,8 @@ def _append_outline(out: pikepdf.Pdf, source: pikepdf.Pdf) -> None:
     items, item = [], theirs.First
     while item is not None:
         items.append(item)
-        del item["/Parent"]  # as for structure elements: do not copy the part's outline root
+        if "/Parent" in item:
+            del item["/Parent"]  # as for structure elements: do not copy the part's outline root
         item = item.get("/Next")
     if "/Outlines" not in out.Root:
         out.Root.Outlines = out.make_indirect(Dictionary(Count=0))
