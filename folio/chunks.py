@@ -19,9 +19,10 @@ from __future__ import annotations
 import concurrent.futures
 import copy
 import dataclasses
+import logging
 import multiprocessing
 import os
-import time
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,8 @@ from .errors import BuildError, ContentError, Position, Problem
 
 SHORTEST = 150_000  # characters of chapters' HTML below which one process is quicker (about 50 pages)
 CHARS_PER_PAGE = 3_000  # a first guess of a part's pages before any is laid out
+TICK = 0.25  # seconds between two reports of the pages laid out
+PART_CHARS = 250_000  # a part's length (about 80 pages): more parts than processes balance the load
 
 
 def workers(requested: int | None, cut: parts.Cut | None) -> int:
@@ -75,15 +78,32 @@ class Setup:
     layout: Callable[[str], Any]  # HTML -> typeset.Laid, notes not yet checked
     pdf: Callable[[Any], bytes]  # typeset.Laid -> the part's PDF bytes
     sources: dict[str, Position]
+    pages: Callable[[int], None] | None = None  # told the pages laid out so far, all parts together
 
 
 _SETUP: Setup | None = None
 _COUNTS: Any = None  # multiprocessing.Array: each part's pages, -1 until known
+_LIVE: Any = None  # multiprocessing.Array: the furthest page each part's layouts reached so far
+_PART = 0  # the part this worker is laying out
+_PAGE = re.compile(r"Creating layout - Page (\d+)")
 
 
-def _init(counts: Any) -> None:
-    global _COUNTS
-    _COUNTS = counts
+class _LivePages(logging.Handler):
+    """In a worker: the engine's page-by-page progress, told to the parent through _LIVE."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        found = _PAGE.search(record.getMessage())
+        if found and _LIVE is not None and int(found.group(1)) > _LIVE[_PART]:
+            _LIVE[_PART] = int(found.group(1))
+
+
+def _init(counts: Any, live: Any, progress: bool) -> None:
+    global _COUNTS, _LIVE
+    _COUNTS, _LIVE = counts, live
+    logger = logging.getLogger("weasyprint.progress")
+    logger.handlers = [_LivePages()] if progress else []  # the parent's progress line is not ours to draw
+    if progress:
+        logger.setLevel(logging.INFO)
 
 
 def _first_folio(job: Job) -> int:
@@ -100,7 +120,9 @@ def lay_part(job: Job) -> PartResult:
     """One part: laid out, mended and drawn, in a worker process."""
     from .footnote_fix import check_notes
 
+    global _PART
     assert _SETUP is not None
+    _PART = job.index
     result = PartResult(job.index)
     calls = 0
 
@@ -155,7 +177,7 @@ def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, prefli
             folios: dict[str, str]) -> Laid:
     """Lay the report out in `count` processes; `folios` are the last build's, when known."""
     global _SETUP
-    body = parts.groups(cut.chapters, count * 2 if len(cut.chapters) >= count * 4 else count)
+    body = parts.groups(cut.chapters, max(count, round(sum(map(len, cut.chapters)) / PART_CHARS)))
     passes = 0 if exact else preflight.MAX_PASSES
     jobs: list[Job] = []
     notes = 0
@@ -169,18 +191,21 @@ def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, prefli
     front = parts.front_part(cut, folios)
     front_job = Job(0, front, _only(start, front), _only_notes(splits, front), passes, mend, estimates, folios)
     counts = multiprocessing.get_context("fork").Array("i", [-1] * (len(body) + 1))
+    live = multiprocessing.get_context("fork").Array("i", [0] * (len(body) + 1))
     _SETUP = setup
     results: dict[int, PartResult] = {}
     rounds = 0
     pool = concurrent.futures.ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
-                                                  initializer=_init, initargs=(counts,))
+                                                  initializer=_init, initargs=(counts, live, setup.pages is not None))
     try:
         pending = {pool.submit(lay_part, job): job for job in jobs}
         early = exact and _knows_all(cut, folios)  # a repeat build: the front matter's folios are known now
         if early:
             pending[pool.submit(lay_part, front_job)] = front_job
         while pending:
-            done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            done, _ = concurrent.futures.wait(pending, TICK, return_when=concurrent.futures.FIRST_COMPLETED)
+            if setup.pages is not None:
+                setup.pages(sum(live))
             for future in done:
                 job = pending.pop(future)
                 result = future.result()
@@ -195,7 +220,7 @@ def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, prefli
                      and (results[job.index].first_folio != firsts[job.index]
                           or any(true.get(name, folio) != folio for name, folio in results[job.index].used.items()))]
             for job in stale:  # laid out under a wrong folio: again, with the mends it settled on
-                again = _again(job, results.pop(job.index), true, cut)
+                again = _again(job, results.pop(job.index), true)
                 if job.index:
                     jobs[job.index - 1] = again
                 else:
@@ -205,7 +230,7 @@ def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, prefli
             if any(index not in results for index in range(1, len(body) + 1)):
                 continue
             if 0 not in results and not _waiting(front_job, pending):
-                front_job = _with_folios(front_job, cut, true)
+                front_job = _with_folios(front_job, true)
                 pending[pool.submit(lay_part, front_job)] = front_job
     except BaseException:  # an error in one part: the others' work is wasted, stop them now
         for process in list(getattr(pool, "_processes", {}).values()):
@@ -216,8 +241,11 @@ def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, prefli
         _SETUP = None
     pool.shutdown()
     ordered = [results[index] for index in range(len(body) + 1)]
+    report = merge_reports(ordered, setup.sources)
+    report.parts = (f"laid out in {len(body)} part(s) and the front matter, {count} at a time; "
+                    f"{rounds} laid out again under their true folios")
     return Laid([r.pdf for r in ordered], sum(r.pages for r in ordered), _folios(results, len(body)),
-                merge_reports(ordered, setup.sources), [front_job, *jobs], rounds)
+                report, [front_job, *jobs], rounds)
 
 
 def _waiting(job: Job, pending: dict) -> bool:
@@ -266,15 +294,15 @@ def _folios(results: dict[int, PartResult], body_parts: int) -> dict[str, str]:
     return out
 
 
-def _again(job: Job, result: PartResult, folios: dict[str, str], cut: parts.Cut) -> Job:
+def _again(job: Job, result: PartResult, folios: dict[str, str]) -> Job:
     """The job laid out again with the mends it settled on, under the true folios."""
     assert result.report is not None
     again = copy.copy(job)
     again.start, again.splits, again.passes = result.report.final_mends, result.report.final_splits, 0
-    return _with_folios(again, cut, folios)
+    return _with_folios(again, folios)
 
 
-def _with_folios(job: Job, cut: parts.Cut, folios: dict[str, str]) -> Job:
+def _with_folios(job: Job, folios: dict[str, str]) -> Job:
     again = copy.copy(job)
     again.folios = folios
     again.html = parts.with_folios(job.html, folios)
@@ -321,7 +349,3 @@ def _add(total: preflight.Figures, part: preflight.Figures) -> None:
     total.longest_run = max(total.longest_run, part.longest_run)
     total.loose += part.loose
 
-
-def timed(step: Callable[[], Any]) -> tuple[Any, float]:
-    started = time.perf_counter()
-    return step(), time.perf_counter() - started

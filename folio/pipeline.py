@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import html as html_lib
+import logging
 import os
 import re
 import time
@@ -342,10 +343,15 @@ def _lay_out_parts(prepared: Prepared, cut: parts.Cut, count: int, options: Buil
 
     setup = chunks.Setup(lambda html: _layout(prepared, html, options, fetcher, False),
                          lambda laid: typeset.pdf_bytes(laid, finisher=profiles.finisher(profile)),
-                         prepared.doc.sources)
+                         prepared.doc.sources, _pages_told if options.progress is not None else None)
     with Stopwatch(timings, "layout"):
         return chunks.lay_out(cut, setup, count, start=mends, splits=last.splits if last is not None else {},
                               exact=exact, mend=options.mend, folios=last.folios if last is not None else {})
+
+
+def _pages_told(pages: int) -> None:
+    """The pages the parts have laid out, told as the engine tells its own (progress.py reads them)."""
+    logging.getLogger("weasyprint.progress").info("Step 5 - Creating layout - Page %d", pages)
 
 
 def _joined(laid: chunks.Laid, html: str, fetcher, profile: str, timings: Timings) -> bytes:

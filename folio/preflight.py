@@ -460,6 +460,7 @@ class PreflightReport:
     relaid: bool = False  # the best layout was not the last: laid out again from its HTML
     final_splits: dict[str, tuple[int, ...]] = field(default_factory=dict)  # the notes cut in the pages kept
     layouts: int = 0  # when laid out in parts (chunks.py): the most layouts one part took; else len(passes)
+    parts: str = ""  # when laid out in parts: how (chunks.py)
 
     @property
     def found(self) -> list[Defect]:
@@ -493,7 +494,8 @@ class PreflightReport:
                 f"{self.layouts or len(self.passes)} layout(s){' of each part' if self.layouts else ''}"
                 f"{f' and {self.galleys} galley(s)' if self.galleys else ''}; "
                 f"before: {before.figures}; after: {after.figures}; "
-                f"inspection {self.inspect_seconds:.2f} s, layouts for mending {self.layout_seconds:.1f} s")
+                f"inspection {self.inspect_seconds:.2f} s, layouts for mending {self.layout_seconds:.1f} s"
+                f"{'; ' + self.parts if self.parts else ''}")
 
     def lines(self) -> list[str]:
         """The defects found and what became of them, page by page, then the summary."""

@@ -10,6 +10,9 @@ marked content belongs to.
 
 from __future__ import annotations
 
+import logging
+import os
+import re
 import shutil
 from pathlib import Path
 
@@ -19,7 +22,7 @@ import pytest
 from folio import chunks, parts
 from folio.pipeline import BuildOptions, build
 
-from tests.pdftools import marked_content, page_texts
+from .pdftools import marked_content, page_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 BRIEFING = ROOT / "examples" / "briefing"
@@ -118,3 +121,14 @@ def test_workers_one_for_short_reports() -> None:
     assert chunks.workers(None, None) == 1
     long = parts.Cut("", "", tuple("x" * chunks.SHORTEST for _ in range(4)), "", "")
     assert chunks.workers(None, long) >= 1
+
+
+def test_the_progress_line_hears_of_the_parts_pages(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Each part is laid out in another process: the pages they reach are told to the parent's
+    progress line as the engine tells its own, rising to the report's last page."""
+    caplog.set_level(logging.INFO, logger="weasyprint.progress")
+    result = build(BRIEFING, BuildOptions(output=tmp_path / "b.pdf", jobs=2, fresh=True, progress=lambda step: None))
+    told = [int(m.group(1)) for r in caplog.records if r.name == "weasyprint.progress" and r.process == os.getpid()
+            if (m := re.search(r"Creating layout - Page (\d+)", r.getMessage()))]
+    assert told and told == sorted(told)
+    assert told[-1] >= result.pages  # the front matter's blank page for the body's right-hand start counts too
