@@ -79,6 +79,7 @@ class Setup:
     pdf: Callable[[Any], bytes]  # typeset.Laid -> the part's PDF bytes
     sources: dict[str, Position]
     pages: Callable[[int], None] | None = None  # told the pages laid out so far, all parts together
+    step: Callable[[str], None] | None = None  # told "preflight" once every part is past its first layout
 
 
 _SETUP: Setup | None = None
@@ -204,8 +205,11 @@ def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, prefli
             pending[pool.submit(lay_part, front_job)] = front_job
         while pending:
             done, _ = concurrent.futures.wait(pending, TICK, return_when=concurrent.futures.FIRST_COMPLETED)
-            if setup.pages is not None:
-                setup.pages(sum(live))
+            if setup.pages is not None:  # less the front matter's last page, which is dropped
+                setup.pages(sum(live) - (1 if live[0] else 0))
+            if setup.step is not None and passes and min(counts[1:]) >= 0:
+                setup.step("preflight")  # every part has been laid out once: they are mending
+                setup.step = None
             for future in done:
                 job = pending.pop(future)
                 result = future.result()

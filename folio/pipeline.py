@@ -343,7 +343,8 @@ def _lay_out_parts(prepared: Prepared, cut: parts.Cut, count: int, options: Buil
 
     setup = chunks.Setup(lambda html: _layout(prepared, html, options, fetcher, False),
                          lambda laid: typeset.pdf_bytes(laid, finisher=profiles.finisher(profile)),
-                         prepared.doc.sources, _pages_told if options.progress is not None else None)
+                         prepared.doc.sources, _pages_told if options.progress is not None else None,
+                         timings.listener)
     with Stopwatch(timings, "layout"):
         return chunks.lay_out(cut, setup, count, start=mends, splits=last.splits if last is not None else {},
                               exact=exact, mend=options.mend, folios=last.folios if last is not None else {})
