@@ -19,6 +19,7 @@ from __future__ import annotations
 import concurrent.futures
 import copy
 import dataclasses
+import html as html_lib
 import logging
 import multiprocessing
 import os
@@ -56,7 +57,7 @@ class Job:
     passes: int  # preflight passes allowed (0: lay out with `start` as it is)
     mend: bool
     estimates: list[int]  # pages of each part before this one, until they report their own
-    folios: dict[str, str]  # outside anchors' folios written into the part
+    drop_last: bool = True  # its last page is the next part's first (parts.NEXT_CHAPTER, front_part)
 
 
 @dataclass
@@ -133,7 +134,7 @@ def lay_part(job: Job) -> PartResult:
         laid = _SETUP.layout(parts.with_first_folio(html, folio))
         calls += 1
         if calls == 1 and _COUNTS is not None and job.index:  # the first layout: later parts need its count
-            _COUNTS[job.index] = len(laid.document.pages)
+            _COUNTS[job.index] = len(laid.document.pages) - job.drop_last
         result.first_folio = folio
         return laid
 
@@ -141,7 +142,9 @@ def lay_part(job: Job) -> PartResult:
         laid, report = preflight.run(layout, lambda mends: preflight.apply_mends(job.html, mends),
                                      preflight.Options(mend=job.mend, max_passes=job.passes),
                                      _SETUP.sources, job.start, job.splits)
-        if job.index == 0:  # the front matter's last page is the empty body's: see parts.front_part
+        if job.drop_last and not _has_notes(laid.document.pages[-1]):
+            # the page of the empty chapter or body that ends the part (parts.py): the next part's
+            # first page; one that holds the end of a long note is kept, as a page for the notes
             laid.document = laid.document.copy(laid.document.pages[:-1])
             for step in report.passes:
                 step.figures.pages -= 1
@@ -169,8 +172,7 @@ class Laid:
     pages: int
     folios: dict[str, str]  # every anchor's folio (for the record: the next build starts from them)
     report: preflight.PreflightReport
-    jobs: list[Job]  # as last laid out, to lay out again for another profile
-    rounds: int = 1  # times a part was laid out again because its folio was wrong
+    rounds: int = 0  # parts laid out again because their first folio (or a page number in them) was wrong
 
 
 def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, preflight.Mend],
@@ -185,12 +187,13 @@ def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, prefli
     for index, chapters in enumerate(body, 1):
         html = parts.body_part(cut, chapters, notes, folios)
         notes += sum(parts.notes_in(cut.chapters[i]) for i in chapters)
-        jobs.append(Job(index, html, _only(start, html), _only_notes(splits, html), passes, mend, [], folios))
+        jobs.append(Job(index, html, _only(start, html), _only_notes(splits, html), passes, mend, [],
+                        drop_last=chapters.stop < len(cut.chapters)))
     estimates = [0] + [_estimate(cut, chapters, folios) for chapters in body]
     for job in jobs:
         job.estimates = estimates
     front = parts.front_part(cut, folios)
-    front_job = Job(0, front, _only(start, front), _only_notes(splits, front), passes, mend, estimates, folios)
+    front_job = Job(0, front, _only(start, front), _only_notes(splits, front), passes, mend, estimates)
     counts = multiprocessing.get_context("fork").Array("i", [-1] * (len(body) + 1))
     live = multiprocessing.get_context("fork").Array("i", [0] * (len(body) + 1))
     _SETUP = setup
@@ -249,11 +252,17 @@ def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, prefli
     report.parts = (f"laid out in {len(body)} part(s) and the front matter, {count} at a time; "
                     f"{rounds} laid out again under their true folios")
     return Laid([r.pdf for r in ordered], sum(r.pages for r in ordered), _folios(results, len(body)),
-                report, [front_job, *jobs], rounds)
+                report, rounds)
 
 
 def _waiting(job: Job, pending: dict) -> bool:
     return any(waiting is job for waiting in pending.values())
+
+
+def _has_notes(page: Any) -> bool:
+    from .typeset import boxes
+
+    return any(isinstance(child, boxes.FootnoteAreaBox) and child.children for child in page._page_box.children)
 
 
 def _raise(error: tuple[str, str, list[Problem]]) -> None:
@@ -263,12 +272,20 @@ def _raise(error: tuple[str, str, list[Problem]]) -> None:
     raise BuildError(message, problems)
 
 
+_SRC = re.compile(r'data-src="([^"]+)"')
+_NOTE_ID = re.compile(r'id="note-([^"]+)"')
+
+
 def _only(mends: dict[str, preflight.Mend], html: str) -> dict[str, preflight.Mend]:
-    return {key: mend for key, mend in mends.items() if f'data-src="{key}"' in html}
+    """The mends of the blocks in this part."""
+    keys = {html_lib.unescape(key) for key in _SRC.findall(html)}
+    return {key: mend for key, mend in mends.items() if key in keys}
 
 
 def _only_notes(splits: dict[str, tuple[int, ...]], html: str) -> dict[str, tuple[int, ...]]:
-    return {note: cuts for note, cuts in splits.items() if f'id="note-{note}"' in html}
+    """The cuts of the notes in this part."""
+    notes = {html_lib.unescape(note) for note in _NOTE_ID.findall(html)}
+    return {note: cuts for note, cuts in splits.items() if note in notes}
 
 
 def _estimate(cut: parts.Cut, chapters: range, folios: dict[str, str]) -> int:
@@ -308,7 +325,6 @@ def _again(job: Job, result: PartResult, folios: dict[str, str]) -> Job:
 
 def _with_folios(job: Job, folios: dict[str, str]) -> Job:
     again = copy.copy(job)
-    again.folios = folios
     again.html = parts.with_folios(job.html, folios)
     return again
 

@@ -45,18 +45,18 @@ class JoinError(BuildError):
     """The parts cannot be joined: the message says what is wrong."""
 
 
-def join(parts: list[bytes], continued: list[bool], identifier: bytes) -> bytes:
+def join(parts: list[bytes], identifier: bytes) -> bytes:
     """One PDF of the parts' pages in order.
 
-    `continued[i]` (i >= 1) says that part i's first top-level structure element continues
-    part i-1's last one (the same <main> cut between two chapters). WeasyPrint makes a new
-    top-level element for each page anyway, so the one-process file has two elements there
-    too; the join checks that both have the same structure type and keeps them apart.
+    WeasyPrint makes new top-level structure elements for each page (a <main> cut by a page
+    break is a /Part on every page), so the parts' top-level elements follow one another
+    under one /Document as the one-process file's do, whether or not a part continues the
+    element the part before it ends in.
     `identifier` (32 ASCII hex bytes, profiles.identifier) is the first half of /ID; the second
     is a digest of the joined file, as WeasyPrint makes it.
     """
-    if not parts or len(continued) != len(parts):
-        raise JoinError(f"join: {len(parts)} part(s) but {len(continued)} continued flag(s)")
+    if not parts:
+        raise JoinError("join: no parts")
     if not re.fullmatch(rb"[0-9a-fA-F]{32}", identifier):
         raise JoinError(f"join: the identifier must be 32 hex digits, not {identifier!r}")
     with ExitStack() as stack:
@@ -67,7 +67,6 @@ def join(parts: list[bytes], continued: list[bool], identifier: bytes) -> bytes:
             raise JoinError("join: the parts' structure trees differ in shape (a /Document element in some only)")
         names = _destinations(sources)
         _resolve_cross_links(sources, names)
-        _check_continued(sources, continued)
         entries = _renumber_parent_trees(sources)
         for index, source in enumerate(sources[1:], start=1):
             _prefix_ids(source, f"p{index}-")
@@ -159,18 +158,6 @@ def _as_list(kids: pikepdf.Object | None) -> list:
     if kids is None:
         return []
     return list(kids) if isinstance(kids, Array) else [kids]
-
-
-def _check_continued(sources: list[pikepdf.Pdf], continued: list[bool]) -> None:
-    for index in range(1, len(sources)):
-        if not continued[index]:
-            continue
-        before, after = _as_list(_document(sources[index - 1]).get("/K")), _as_list(_document(sources[index]).get("/K"))
-        last = str(before[-1].get("/S")) if before else "nothing"
-        first = str(after[0].get("/S")) if after else "nothing"
-        if last != first or not before:
-            raise JoinError(f"join: part {index} is said to continue part {index - 1}, but part {index - 1} "
-                            f"ends with {last} and part {index} begins with {first}")
 
 
 def _renumber_parent_trees(sources: list[pikepdf.Pdf]) -> list[list[tuple[int, pikepdf.Object]]]:

@@ -94,11 +94,18 @@ _KNOWN = (".toc a[data-folio]::after { content: leader(\". \") attr(data-folio);
           ".xref-page[data-folio]::before { content: attr(data-folio); }\n")
 
 
+# Ends every part but the last: an empty chapter, on a page of its own that is dropped, so that
+# the part's pages end where the next chapter's would start, a blank page for a chapter opening
+# on a right-hand page included (chapter_start: right).
+NEXT_CHAPTER = '<section class="chapter"></section>\n'
+
+
 def body_part(c: Cut, chapters: range, notes_before: int, folios: dict[str, str]) -> str:
     """The HTML of a group of chapters laid out on its own; `with_first_folio` sets where it starts.
 
     `folios` gives the folio of anchors outside the group, for cross-references' page
     numbers; one not known yet is written as "0" (the part is laid out again once it is).
+    Every part but the last ends with NEXT_CHAPTER, whose page is dropped.
     """
     own: set[str] = set()
     for index in chapters:
@@ -107,7 +114,8 @@ def body_part(c: Cut, chapters: range, notes_before: int, folios: dict[str, str]
     style = (f"<style>\n.body {{ break-before: auto; counter-reset: footnote {notes_before}; "
              f"string-set: report-title {_css_string(c.title)}; }}\n{_KNOWN}</style>\n{FIRST_FOLIO}")
     head = c.head.replace("</head>", style + "</head>", 1)
-    return f"{head}{_MAIN_OPEN}{text}{c.tail}"
+    after = NEXT_CHAPTER if chapters.stop < len(c.chapters) else ""
+    return f"{head}{_MAIN_OPEN}{text}{after}{c.tail}"
 
 
 def with_first_folio(html: str, folio: int) -> str:

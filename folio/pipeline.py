@@ -359,8 +359,7 @@ def _joined(laid: chunks.Laid, html: str, fetcher, profile: str, timings: Timing
     from .join import join
 
     with Stopwatch(timings, "pdf"):
-        return join(laid.pdfs, [False, False] + [True] * (len(laid.pdfs) - 2),
-                    profiles.identifier(html, fetcher.cache.values(), profile))
+        return join(laid.pdfs, profiles.identifier(html, fetcher.cache.values(), profile))
 
 
 def _whole_html(html: str, checked: preflight.PreflightReport) -> str:

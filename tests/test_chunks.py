@@ -132,3 +132,29 @@ def test_the_progress_line_hears_of_the_parts_pages(tmp_path: Path, caplog: pyte
             if (m := re.search(r"Creating layout - Page (\d+)", r.getMessage()))]
     assert told and told == sorted(told)
     assert told[-1] >= result.pages  # the front matter's blank page for the body's right-hand start counts too
+
+
+def test_both_profiles_in_parts(briefing_builds, tmp_path: Path) -> None:
+    """--profile all: the print PDF is laid out in parts too, with the screen PDF's mends and folios."""
+    one, _, _ = briefing_builds
+    result = build(BRIEFING, BuildOptions(output=tmp_path / "b.pdf", profile="all", jobs=2, fresh=True))
+    (printed, pages), = result.others
+    assert printed.name == "b-print.pdf" and pages == result.pages
+    assert _texts(printed) == _texts(one)
+    with pikepdf.open(printed) as pdf:
+        assert all("/TrimBox" in page.obj and "/BleedBox" in page.obj for page in pdf.pages)
+
+
+def test_chapters_opening_on_right_hand_pages(tmp_path: Path) -> None:
+    """chapter_start: right: a part that would open on a left-hand page gets the blank page
+    before it that one process gives (the empty chapter ending the part before: parts.py)."""
+    content = tmp_path / "briefing"
+    shutil.copytree(BRIEFING, content)
+    yaml = content / "report.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8").replace("chapter_start: page", "chapter_start: right"),
+                    encoding="utf-8")
+    one = build(content, BuildOptions(output=tmp_path / "one.pdf", jobs=1, fresh=True))
+    for count in (2, 3):
+        two = build(content, BuildOptions(output=tmp_path / f"{count}.pdf", jobs=count, fresh=True))
+        assert _texts(two.path) == _texts(one.path)
+    assert any(text == "" for text in _texts(one.path)[3:])  # a blank page before a chapter

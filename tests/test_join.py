@@ -80,7 +80,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     parts = [_pdf(_html([], front=True)), _pdf(_html([0, 1], front=False)), _pdf(_html([2], front=False))]
     out = {"one": folder / "one.pdf", "joined": folder / "joined.pdf"}
     out["one"].write_bytes(whole)
-    out["joined"].write_bytes(join(parts, [False, False, True], ID))
+    out["joined"].write_bytes(join(parts, ID))
     for index, part in enumerate(parts):
         out[f"part{index}"] = folder / f"part{index}.pdf"
         out[f"part{index}"].write_bytes(part)
@@ -270,7 +270,7 @@ def test_checks_as_well_as_the_whole_file(files: dict[str, Path]) -> None:
 
 
 def test_the_same_parts_give_the_same_bytes(files: dict[str, Path]) -> None:
-    assert join(_parts(files), [False, False, True], ID) == files["joined"].read_bytes()
+    assert join(_parts(files), ID) == files["joined"].read_bytes()
 
 
 # ---------------------------------------------------------------- what cannot be joined
@@ -292,27 +292,20 @@ def test_a_link_to_a_name_no_part_defines_is_an_error(files: dict[str, Path]) ->
     parts[0] = _relink(parts[0], "folio-join:two", "folio-join:nowhere")
     parts[2] = _relink(parts[2], "folio-join:one", "folio-join:gone")
     with pytest.raises(JoinError, match="no part defines: gone, nowhere"):
-        join(parts, [False, False, True], ID)
+        join(parts, ID)
 
 
 def test_a_name_defined_in_two_parts_is_an_error(files: dict[str, Path]) -> None:
     parts = _parts(files)
     with pytest.raises(JoinError, match="defined in two parts: 'three' \\(parts 2 and 3\\)"):
-        join([*parts, parts[2]], [False, False, True, True], ID)
-
-
-def test_a_continued_part_must_continue_the_same_element(files: dict[str, Path]) -> None:
-    with pytest.raises(JoinError, match="part 0 ends with /NonStruct and part 1 begins with /Part"):
-        join(_parts(files), [False, True, True], ID)
-    with pytest.raises(JoinError, match="continued flag"):
-        join(_parts(files), [False], ID)
+        join([*parts, parts[2]], ID)
 
 
 def test_a_name_beyond_ascii_links_across_parts() -> None:
     """WeasyPrint writes such a name in UTF-16 and percent-encodes the link: the /Dest takes the tree's bytes."""
     parts = [_pdf(HEAD + '<p><a href="folio-join:café—1">Café</a></p></body></html>'),
              _pdf(HEAD + '<h1 id="café—1">Café</h1></body></html>')]
-    with pikepdf.open(io.BytesIO(join(parts, [False, False], ID))) as joined:
+    with pikepdf.open(io.BytesIO(join(parts, ID))) as joined:
         (annotation,) = joined.pages[0].obj.Annots
         (key, _) = joined.Root.Names.Dests.Names
         assert bytes(annotation.Dest) == bytes(key) and str(key) == "café—1"
@@ -327,4 +320,4 @@ def test_an_entry_the_join_cannot_merge_is_an_error(files: dict[str, Path]) -> N
         pdf.save(buffer)
     parts[1] = buffer.getvalue()
     with pytest.raises(JoinError, match="part 1 has document-level entries the join cannot merge: /PageLabels"):
-        join(parts, [False, False, True], ID)
+        join(parts, ID)
