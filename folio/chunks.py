@@ -198,7 +198,7 @@ def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, prefli
     live = multiprocessing.get_context("fork").Array("i", [0] * (len(body) + 1))
     _SETUP = setup
     results: dict[int, PartResult] = {}
-    rounds = 0
+    rounds, mending = 0, False
     pool = concurrent.futures.ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
                                                   initializer=_init, initargs=(counts, live, setup.pages is not None))
     try:
@@ -210,9 +210,9 @@ def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, prefli
             done, _ = concurrent.futures.wait(pending, TICK, return_when=concurrent.futures.FIRST_COMPLETED)
             if setup.pages is not None:  # less the front matter's last page, which is dropped
                 setup.pages(sum(live) - (1 if live[0] else 0))
-            if setup.step is not None and passes and min(counts[1:]) >= 0:
+            if setup.step is not None and passes and not mending and min(counts[1:]) >= 0:
                 setup.step("preflight")  # every part has been laid out once: they are mending
-                setup.step = None
+                mending = True
             for future in done:
                 job = pending.pop(future)
                 result = future.result()
@@ -226,6 +226,9 @@ def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, prefli
             stale = [job for job in [*jobs, front_job] if job.index in results and not _waiting(job, pending)
                      and (results[job.index].first_folio != firsts[job.index]
                           or any(true.get(name, folio) != folio for name, folio in results[job.index].used.items()))]
+            if stale and rounds >= 2 * len(jobs):  # never happens with mirrored margins of one width
+                raise BuildError("the parts' page numbers do not settle: a part's page count changes with the "
+                                 "side it opens on; build with --jobs 1")
             for job in stale:  # laid out under a wrong folio: again, with the mends it settled on
                 again = _again(job, results.pop(job.index), true)
                 if job.index:
