@@ -161,3 +161,27 @@ def test_chapters_opening_on_right_hand_pages(tmp_path: Path) -> None:
         two = build(content, BuildOptions(output=tmp_path / f"{count}.pdf", jobs=count, fresh=True))
         assert _texts(two.path) == _texts(one.path)
     assert any(text == "" for text in _texts(one.path)[3:])  # a blank page before a chapter
+
+
+def test_a_watch_rebuild_in_parts(tmp_path: Path) -> None:
+    """--watch keeps the last build's mends and folios: an unchanged report is laid out once in
+    each part, with the same bytes; after an edit the parts give what one process gives."""
+    from folio.pipeline import Warm
+
+    content = tmp_path / "briefing"
+    shutil.copytree(BRIEFING, content)
+    warm = Warm()
+    first = build(content, BuildOptions(output=tmp_path / "a.pdf", jobs=2), warm=warm)
+    second = build(content, BuildOptions(output=tmp_path / "b.pdf", jobs=2), warm=warm)
+    assert second.preflight is not None and second.preflight.layouts == 1
+    assert first.path.read_bytes() == second.path.read_bytes()
+    chapter = content / "20-access.yaml"
+    text = chapter.read_text(encoding="utf-8")
+    assert "the Centre, already" in text
+    chapter.write_text(text.replace("the Centre, already", "the Centre, by far the largest and already"),
+                       encoding="utf-8")
+    warm.forget([chapter])
+    edited = build(content, BuildOptions(output=tmp_path / "c.pdf", jobs=2), warm=warm)
+    alone = build(content, BuildOptions(output=tmp_path / "d.pdf", jobs=1, fresh=True))
+    assert _texts(edited.path) == _texts(alone.path)
+    assert any("by far the largest" in text for text in _texts(edited.path))
