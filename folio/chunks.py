@@ -24,6 +24,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,6 +103,10 @@ class _LivePages(logging.Handler):
 def _init(counts: Any, live: Any, progress: bool) -> None:
     global _COUNTS, _LIVE
     _COUNTS, _LIVE = counts, live
+    # The parent answers Ctrl-C and stops the workers (SIGTERM) when a part fails: a worker
+    # just ends, without the parent's handlers (write.sigterm_as_interrupt) or a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     logger = logging.getLogger("weasyprint.progress")
     logger.handlers = [_LivePages()] if progress else []  # the parent's progress line is not ours to draw
     if progress:

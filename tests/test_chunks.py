@@ -185,3 +185,23 @@ def test_a_watch_rebuild_in_parts(tmp_path: Path) -> None:
     alone = build(content, BuildOptions(output=tmp_path / "d.pdf", jobs=1, fresh=True))
     assert _texts(edited.path) == _texts(alone.path)
     assert any("by far the largest" in text for text in _texts(edited.path))
+
+
+def test_an_error_in_a_part_is_told_once_and_the_last_pdf_stays(tmp_path: Path, capfd: pytest.CaptureFixture) -> None:
+    """A part's engine error (here a character no bundled font has) fails the build with the
+    content's line, the other part is stopped without a word, and the last PDF is kept."""
+    from .conftest import run_cli
+
+    content = tmp_path / "briefing"
+    shutil.copytree(BRIEFING, content)
+    chapter = content / "20-access.yaml"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("the Centre, already", "the Centre \u2603 already"),
+                       encoding="utf-8")
+    pdf = tmp_path / "b.pdf"
+    pdf.write_bytes(b"%PDF- yesterday's")
+    run = run_cli("--content", content, "-o", pdf, "--jobs", "2", "--bundled-fonts-only", "--fresh")
+    captured = capfd.readouterr()
+    assert run.code == 1
+    assert "20-access.yaml:11:24: error: no font has the character U+2603" in run.err
+    assert "Traceback" not in run.err + captured.err + captured.out
+    assert pdf.read_bytes() == b"%PDF- yesterday's"
