@@ -85,6 +85,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=20, help="how many random reports (default 20)")
     p.add_argument("--max-words", type=int, default=450, help="the longest notes, in words (default 450)")
+    p.add_argument("--jobs", type=int, default=1, help="lay each report out in this many processes (chunks.py)")
     args = p.parse_args()
     sizes = [n for n in (5, 20, 60, 150, 300, 450, 900) if n <= args.max_words]
     built, layouts, failed, wrong = 0, [], [], []
@@ -93,7 +94,7 @@ def main() -> int:
             folder = Path(work) / f"r{seed}"
             expected = make(folder, seed, sizes)
             try:
-                result = build(folder, BuildOptions(output=folder / "r.pdf", fresh=True))
+                result = build(folder, BuildOptions(output=folder / "r.pdf", fresh=True, jobs=args.jobs))
             except BuildError as exc:
                 failed.append(seed)
                 print(f"report {seed}: {len(expected)} notes; build failed: {str(exc).splitlines()[0][:120]}")
@@ -102,7 +103,7 @@ def main() -> int:
             checked = result.preflight
             assert checked is not None
             cut = sum(1 for cuts in checked.final_splits.values() if cuts)
-            layouts.append(len(checked.passes) + checked.relaid)
+            layouts.append(checked.layouts or len(checked.passes) + checked.relaid)
             problems = check(result.path, expected)
             wrong += [seed] if problems else []
             print(f"report {seed}: {len(expected)} notes, {cut} cut, {layouts[-1]} layout(s), "
