@@ -32,6 +32,7 @@ from typing import Any
 from . import parts, preflight
 from .errors import BuildError, ContentError, Position, Problem
 
+MOST_WORKERS = 4  # each holds a part's layout, 100-150 MiB: four keep a build under 1 GiB
 SHORTEST = 150_000  # characters of chapters' HTML below which one process is quicker (about 50 pages)
 CHARS_PER_PAGE = 3_000  # a first guess of a part's pages before any is laid out
 TICK = 0.25  # seconds between two reports of the pages laid out
@@ -46,7 +47,7 @@ def workers(requested: int | None, cut: parts.Cut | None) -> int:
         return max(1, requested)
     if sum(len(chapter) for chapter in cut.chapters) < SHORTEST:
         return 1
-    return min(2, os.cpu_count() or 1)
+    return min(MOST_WORKERS, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 @dataclass

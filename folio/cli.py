@@ -46,7 +46,7 @@ def parser() -> argparse.ArgumentParser:
                    help="ignore the mends the last build of this PDF left beside it: find and mend every "
                         "layout defect from scratch, as a clean checkout does")
     p.add_argument("--jobs", type=int, metavar="N",
-                   help="lay out in N processes at once (default: every core, for a report of about 50 "
+                   help="lay out in N processes at once (default: every core, up to four, for a report of about 50 "
                         "pages or more; 1: one process)")
     p.add_argument("--strict", action="store_true",
                    help="fail when a layout defect (a word hyphenated across pages, a widow...) is left")
