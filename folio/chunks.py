@@ -88,6 +88,7 @@ class Setup:
 _SETUP: Setup | None = None
 _COUNTS: Any = None  # multiprocessing.Array: each part's pages, -1 until known
 _LIVE: Any = None  # multiprocessing.Array: the furthest page each part's layouts reached so far
+_TOLD: Any = None  # multiprocessing.Queue: (part, layout number, pages, anchors' pages) after each layout
 _PART = 0  # the part this worker is laying out
 _PAGE = re.compile(r"Creating layout - Page (\d+)")
 
@@ -101,9 +102,10 @@ class _LivePages(logging.Handler):
             _LIVE[_PART] = int(found.group(1))
 
 
-def _init(counts: Any, live: Any, progress: bool) -> None:
-    global _COUNTS, _LIVE
-    _COUNTS, _LIVE = counts, live
+def _init(counts: Any, live: Any, told: Any, progress: bool) -> None:
+    global _COUNTS, _LIVE, _TOLD
+    _COUNTS, _LIVE, _TOLD = counts, live, told
+    told.cancel_join_thread()  # a worker ends without waiting for the parent to read what it told
     # The parent answers Ctrl-C and stops the workers (SIGTERM) when a part fails: a worker
     # just ends, without the parent's handlers (write.sigterm_as_interrupt) or a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -135,19 +137,24 @@ def lay_part(job: Job) -> PartResult:
     calls = 0
 
     def layout(html: str) -> Any:
+        """A layout of the whole part: what it shows is told to the parent (`lay_out`)."""
         nonlocal calls
         folio = _first_folio(job)
         laid = _SETUP.layout(parts.with_first_folio(html, folio))
         calls += 1
-        if calls == 1 and _COUNTS is not None and job.index:  # the first layout: later parts need its count
+        if _COUNTS is not None and job.index:  # later parts need its page count; the front matter its anchors
             _COUNTS[job.index] = len(laid.document.pages) - job.drop_last
+            _TOLD.put((job.index, calls, _COUNTS[job.index], _anchors(laid.document)))
         result.first_folio = folio
         return laid
+
+    def galley(html: str) -> Any:  # a few paragraphs alone (galley.py): nothing to tell
+        return _SETUP.layout(parts.with_first_folio(html, _first_folio(job)))
 
     try:
         laid, report = preflight.run(layout, lambda mends: preflight.apply_mends(job.html, mends),
                                      preflight.Options(mend=job.mend, max_passes=job.passes),
-                                     _SETUP.sources, job.start, job.splits)
+                                     _SETUP.sources, job.start, job.splits, galley)
         if job.drop_last and not _has_notes(laid.document.pages[-1]):
             # the page of the empty chapter or body that ends the part (parts.py): the next part's
             # first page; one that holds the end of a long note is kept, as a page for the notes
@@ -158,9 +165,7 @@ def lay_part(job: Job) -> PartResult:
         result.pages = len(laid.document.pages)
         if _COUNTS is not None and job.index:
             _COUNTS[job.index] = result.pages
-        for number, page in enumerate(laid.document.pages):  # where each anchor starts: a box cut
-            for name in page.anchors:                         # across pages has one on each
-                result.anchors.setdefault(name, number)
+        result.anchors = _anchors(laid.document)
         result.used = parts.folios_used(report.html)
         result.pdf = _SETUP.pdf(laid)
         report.html = ""  # the parent makes the whole report's HTML from the mends
@@ -202,11 +207,14 @@ def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, prefli
     front_job = Job(0, front, _only(start, front), _only_notes(splits, front), passes, mend, estimates)
     counts = multiprocessing.get_context("fork").Array("i", [-1] * (len(body) + 1))
     live = multiprocessing.get_context("fork").Array("i", [0] * (len(body) + 1))
+    told = multiprocessing.get_context("fork").Queue()
+    latest: dict[int, tuple[int, PartResult]] = {}  # each body part's latest layout: its number, pages, anchors
     _SETUP = setup
     results: dict[int, PartResult] = {}
     rounds, mending = 0, False
     pool = concurrent.futures.ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
-                                                  initializer=_init, initargs=(counts, live, setup.pages is not None))
+                                                  initializer=_init,
+                                                  initargs=(counts, live, told, setup.pages is not None))
     try:
         pending = {pool.submit(lay_part, job): job for job in jobs}
         early = exact and _knows_all(cut, folios)  # a repeat build: the front matter's folios are known now
@@ -219,6 +227,17 @@ def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, prefli
             if setup.step is not None and passes and not mending and min(counts[1:]) >= 0:
                 setup.step("preflight")  # every part has been laid out once: they are mending
                 mending = True
+            while not told.empty():
+                index, number, pages, anchors = told.get()
+                latest[index] = (number, PartResult(index, pages=pages, anchors=anchors))
+            if (passes and 0 not in results and not _waiting(front_job, pending) and len(latest) == len(body)
+                    and all(index in results or latest[index][0] >= 2 for index in latest)):
+                # Every part mended once (its second layout shows where the mends put its headings)
+                # or done: the front matter goes now, on a core that would wait for the last
+                # parts' final layouts; checked at the end like every part.
+                front_job = _with_folios(front_job, _folios({i: r for i, (_, r) in latest.items()} | results,
+                                                            len(body)))
+                pending[pool.submit(lay_part, front_job)] = front_job
             for future in done:
                 job = pending.pop(future)
                 result = future.result()
@@ -266,6 +285,15 @@ def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, prefli
 
 def _waiting(job: Job, pending: dict) -> bool:
     return any(waiting is job for waiting in pending.values())
+
+
+def _anchors(document: Any) -> dict[str, int]:
+    """Each anchor's page, counted from 0: where it starts (a box cut across pages has one on each)."""
+    found: dict[str, int] = {}
+    for number, page in enumerate(document.pages):
+        for name in page.anchors:
+            found.setdefault(name, number)
+    return found
 
 
 def _has_notes(page: Any) -> bool:

@@ -560,7 +560,8 @@ def _settle_on_galleys(keys: set[str], mends: dict[str, Mend], layout_fn: Callab
 def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], str],
         options: Options, sources: dict[str, Position] | None = None,
         start: dict[str, Mend] | None = None,
-        start_splits: dict[str, tuple[int, ...]] | None = None) -> tuple[Any, PreflightReport]:
+        start_splits: dict[str, tuple[int, ...]] | None = None,
+        galley_fn: Callable[[str], Any] | None = None) -> tuple[Any, PreflightReport]:
     """Lay out, inspect, mend and lay out again until clean or out of passes.
 
     layout_fn(html) returns the engine's result (with `.document`); html_fn(mends)
@@ -620,7 +621,7 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
         if options.mending is not None and len(report.passes) == 1:
             options.mending()
         started = time.perf_counter()
-        report.galleys += _settle_on_galleys(mended, mends, layout_fn, html_fn)
+        report.galleys += _settle_on_galleys(mended, mends, galley_fn or layout_fn, html_fn)
         html = notesplit.apply_splits(html_fn(mends), splits, anchors)
         html = notesplit.with_runover(html, runover)
         # One laid-out report in memory at a time (a long report's layout is hundreds of
