@@ -4,14 +4,15 @@ WeasyPrint lays a document out in one thread; a long report leaves the machine's
 other cores idle. Cut at its chapters (parts.py), the body's parts are laid out,
 checked and mended by the preflight, and drawn each in a process of its own (forked,
 so the engine is imported and the fonts read once); the front matter follows, with
-the true folios of the entries in its contents; join.py makes one PDF of the parts.
+the folios of the entries in its contents written in; join.py makes one PDF of the parts.
 
 What a part cannot know alone is the folio of its first page: the number of pages
-before it. Each part publishes its page count as soon as it has one, and a part reads
-the latest counts before each layout; the last build's folios (record.py) give a
-repeat build every count from the start. A part whose pages were laid out under a
-folio (or a cross-reference's page number) that turned out wrong is laid out once
-more with the same mends.
+before it. Each part tells the parent its page count and its anchors' pages after each
+layout, and a part reads the latest counts before each layout; the last build's folios
+(record.py) give a repeat build every count from the start. The front matter is laid out
+once every part has been mended once (a cold build) or at once (a repeat build). A part
+whose pages were laid out under a folio (or a cross-reference's page number) that turned
+out wrong is laid out once more with the same mends.
 """
 
 from __future__ import annotations
