@@ -49,6 +49,10 @@ def workers(requested: int | None, cut: parts.Cut | None) -> int:
     return min(2, os.cpu_count() or 1)
 
 
+class NotesCarried(Exception):
+    """A part's notes run on past its last chapter: the build lays the report out in one process."""
+
+
 @dataclass
 class Job:
     index: int  # 0: the front matter; 1..n: the body's parts in order
@@ -147,9 +151,12 @@ def lay_part(job: Job) -> PartResult:
         laid, report = preflight.run(layout, lambda mends: preflight.apply_mends(job.html, mends),
                                      preflight.Options(mend=job.mend, max_passes=job.passes),
                                      _SETUP.sources, job.start, job.splits)
-        if job.drop_last and not _has_notes(laid.document.pages[-1]):
+        if job.drop_last:
             # the page of the empty chapter or body that ends the part (parts.py): the next part's
-            # first page; one that holds the end of a long note is kept, as a page for the notes
+            # first page. Notes carried onto it would go, in one process, to the foot of the next
+            # chapter's first page, which this part does not have: the report cannot be cut here.
+            if _has_notes(laid.document.pages[-1]):
+                raise NotesCarried(f"part {job.index}: notes carried past its last chapter")
             laid.document = laid.document.copy(laid.document.pages[:-1])
             for step in report.passes:
                 step.figures.pages -= 1
@@ -166,6 +173,8 @@ def lay_part(job: Job) -> PartResult:
         result.report = report
     except (BuildError, ContentError) as exc:  # told to the parent, which raises it as the build's error
         result.error = (type(exc).__name__, str(exc), list(exc.problems))
+    except NotesCarried as exc:
+        result.error = (type(exc).__name__, str(exc), [])
     return result
 
 
@@ -275,6 +284,8 @@ def _has_notes(page: Any) -> bool:
 
 def _raise(error: tuple[str, str, list[Problem]]) -> None:
     kind, message, problems = error
+    if kind == "NotesCarried":
+        raise NotesCarried(message)
     if kind == "ContentError":
         raise ContentError(problems)
     raise BuildError(message, problems)
