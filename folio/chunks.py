@@ -256,10 +256,13 @@ def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, prefli
             if 0 not in results and not _waiting(front_job, pending):
                 front_job = _with_folios(front_job, true)
                 pending[pool.submit(lay_part, front_job)] = front_job
-    except BaseException:  # an error in one part: the others' work is wasted, stop them now
+    except BaseException as exc:  # an error in one part: the others' work is wasted, stop them now
         for process in list(getattr(pool, "_processes", {}).values()):
             process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
+        if isinstance(exc, concurrent.futures.BrokenExecutor):  # killed from outside: not our bug
+            raise BuildError("a layout process ended abruptly (killed, or out of memory?); "
+                             "build again, or with --jobs 1") from exc
         raise
     finally:
         _SETUP = None

@@ -224,3 +224,15 @@ def test_a_note_carried_past_the_end_of_a_part(tmp_path: Path) -> None:
     two = build(content, BuildOptions(output=tmp_path / "two.pdf", jobs=2, fresh=True))
     assert _texts(two.path) == _texts(one.path)
     assert two.preflight is not None and two.preflight.parts == ""  # not in parts
+
+
+def test_a_layout_process_killed_from_outside_is_a_build_error() -> None:
+    """A worker that dies (the kernel's out-of-memory killer, say) is not folio's bug: the
+    build fails with a sentence, not an internal error."""
+    from folio.errors import BuildError
+
+    chapters = ('<section class="chapter">a</section>', '<section class="chapter">b</section>')
+    cut = parts.Cut("<html><head></head><body>", "", chapters, "</main></body></html>", "")
+    setup = chunks.Setup(lambda html: os._exit(9), lambda laid: b"", {})
+    with pytest.raises(BuildError, match="ended abruptly"):
+        chunks.lay_out(cut, setup, 2, start={}, splits={}, exact=False, mend=True, folios={})
