@@ -49,10 +49,6 @@ def workers(requested: int | None, cut: parts.Cut | None) -> int:
     return min(2, os.cpu_count() or 1)
 
 
-class NotesCarried(Exception):
-    """A part's notes run on past its last chapter: the build lays the report out in one process."""
-
-
 @dataclass
 class Job:
     index: int  # 0: the front matter; 1..n: the body's parts in order
@@ -283,6 +279,10 @@ def _has_notes(page: Any) -> bool:
     from .typeset import boxes
 
     return any(isinstance(child, boxes.FootnoteAreaBox) and child.children for child in page._page_box.children)
+
+
+class NotesCarried(Exception):
+    """A part's notes run on past its last chapter: the build lays the report out in one process."""
 
 
 def _raise(error: tuple[str, str, list[Problem]]) -> None:
