@@ -147,15 +147,15 @@ def lay_part(job: Job) -> PartResult:
         laid, report = preflight.run(layout, lambda mends: preflight.apply_mends(job.html, mends),
                                      preflight.Options(mend=job.mend, max_passes=job.passes),
                                      _SETUP.sources, job.start, job.splits)
-        if job.drop_last:
+        if job.drop_last and not _has_notes(laid.document.pages[-1]):
             # the page of the empty chapter or body that ends the part (parts.py): the next part's
-            # first page. Notes carried onto it would go, in one process, to the foot of the next
-            # chapter's first page, which this part does not have: the report cannot be cut here.
-            if _has_notes(laid.document.pages[-1]):
-                raise NotesCarried(f"part {job.index}: notes carried past its last chapter")
+            # first page
             laid.document = laid.document.copy(laid.document.pages[:-1])
             for step in report.passes:
                 step.figures.pages -= 1
+        elif job.drop_last:  # notes carried onto that page would go, in one process, to the foot of
+            # the next chapter's first page, which this part does not have: it cannot be cut here
+            raise NotesCarried(f"part {job.index}: notes carried past its last chapter")
         check_notes(laid.document)
         result.pages = len(laid.document.pages)
         if _COUNTS is not None and job.index:
