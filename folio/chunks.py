@@ -158,10 +158,13 @@ def lay_part(job: Job) -> PartResult:
                                      _SETUP.sources, job.start, job.splits, galley)
         if job.drop_last and not _has_notes(laid.document.pages[-1]):
             # the page of the empty chapter or body that ends the part (parts.py): the next part's
-            # first page; one that holds the end of a long note is kept, as a page for the notes
+            # first page
             laid.document = laid.document.copy(laid.document.pages[:-1])
             for step in report.passes:
                 step.figures.pages -= 1
+        elif job.drop_last:  # notes carried onto that page would go, in one process, to the foot of
+            # the next chapter's first page, which this part does not have: it cannot be cut here
+            raise NotesCarried(f"part {job.index}: notes carried past its last chapter")
         check_notes(laid.document)
         result.pages = len(laid.document.pages)
         if _COUNTS is not None and job.index:
@@ -173,6 +176,8 @@ def lay_part(job: Job) -> PartResult:
         result.report = report
     except (BuildError, ContentError) as exc:  # told to the parent, which raises it as the build's error
         result.error = (type(exc).__name__, str(exc), list(exc.problems))
+    except NotesCarried as exc:
+        result.error = (type(exc).__name__, str(exc), [])
     return result
 
 
@@ -268,10 +273,13 @@ def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, prefli
             if 0 not in results and not _waiting(front_job, pending):
                 front_job = _with_folios(front_job, true)
                 pending[pool.submit(lay_part, front_job)] = front_job
-    except BaseException:  # an error in one part: the others' work is wasted, stop them now
+    except BaseException as exc:  # an error in one part: the others' work is wasted, stop them now
         for process in list(getattr(pool, "_processes", {}).values()):
             process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
+        if isinstance(exc, concurrent.futures.BrokenExecutor):  # killed from outside: not our bug
+            raise BuildError("a layout process ended abruptly (killed, or out of memory?); "
+                             "build again, or with --jobs 1") from exc
         raise
     finally:
         _SETUP = None
@@ -303,8 +311,14 @@ def _has_notes(page: Any) -> bool:
     return any(isinstance(child, boxes.FootnoteAreaBox) and child.children for child in page._page_box.children)
 
 
+class NotesCarried(Exception):
+    """A part's notes run on past its last chapter: the build lays the report out in one process."""
+
+
 def _raise(error: tuple[str, str, list[Problem]]) -> None:
     kind, message, problems = error
+    if kind == "NotesCarried":
+        raise NotesCarried(message)
     if kind == "ContentError":
         raise ContentError(problems)
     raise BuildError(message, problems)

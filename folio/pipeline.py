@@ -275,9 +275,13 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
                 count = chunks.workers(options.jobs, cut)
                 if count > 1:  # a long report: in parts, one process per core (chunks.py)
                     assert cut is not None
-                    in_parts = _lay_out_parts(prepared, cut, count, options, timings, fetcher, name, last,
-                                              last is not None and last.html == digest,
-                                              start_mends(page_html, last.mends) if last is not None else {})
+                    try:
+                        in_parts = _lay_out_parts(prepared, cut, count, options, timings, fetcher, name, last,
+                                                  last is not None and last.html == digest,
+                                                  start_mends(page_html, last.mends) if last is not None else {})
+                    except chunks.NotesCarried:  # the parts cannot give one process's pages: lay it out whole
+                        in_parts = None
+                if in_parts is not None:
                     checked = in_parts.report
                     html = _whole_html(page_html, checked)
                     kept = record.Record(design, digest, mends_by_text(page_html, checked.final_mends),

@@ -205,3 +205,34 @@ def test_an_error_in_a_part_is_told_once_and_the_last_pdf_stays(tmp_path: Path, 
     assert "20-access.yaml:11:24: error: no font has the character U+2603" in run.err
     assert "Traceback" not in run.err + captured.err + captured.out
     assert pdf.read_bytes() == b"%PDF- yesterday's"
+
+
+def test_a_note_carried_past_the_end_of_a_part(tmp_path: Path) -> None:
+    """A long note called near the end of the last chapter of a part: one process carries
+    its end onto the next chapter's first page, which the part does not have: the build
+    lays the report out in one process instead."""
+    content = tmp_path / "briefing"
+    shutil.copytree(BRIEFING, content)
+    chapter = content / "20-access.yaml"
+    sentence = ("The survey teams recorded each pump's age, depth, yield and state of repair, and the "
+                "households' own account of how often it failed in the dry season. ")
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+        "        width: 50%\nnotes:\n",
+        "        width: 50%\n      - >-\n        The pumps are old; the note tells why.[^long]\n"
+        f"notes:\n  long: >-\n    {sentence * 14}\n"), encoding="utf-8")
+    one = build(content, BuildOptions(output=tmp_path / "one.pdf", jobs=1, fresh=True))
+    two = build(content, BuildOptions(output=tmp_path / "two.pdf", jobs=2, fresh=True))
+    assert _texts(two.path) == _texts(one.path)
+    assert two.preflight is not None and two.preflight.parts == ""  # not in parts
+
+
+def test_a_layout_process_killed_from_outside_is_a_build_error() -> None:
+    """A worker that dies (the kernel's out-of-memory killer, say) is not folio's bug: the
+    build fails with a sentence, not an internal error."""
+    from folio.errors import BuildError
+
+    chapters = ('<section class="chapter">a</section>', '<section class="chapter">b</section>')
+    cut = parts.Cut("<html><head></head><body>", "", chapters, "</main></body></html>", "")
+    setup = chunks.Setup(lambda html: os._exit(9), lambda laid: b"", {})
+    with pytest.raises(BuildError, match="ended abruptly"):
+        chunks.lay_out(cut, setup, 2, start={}, splits={}, exact=False, mend=True, folios={})
