@@ -164,7 +164,7 @@ def lay_part(job: Job) -> PartResult:
                 step.figures.pages -= 1
         elif job.drop_last:  # notes carried onto that page would go, in one process, to the foot of
             # the next chapter's first page, which this part does not have: it cannot be cut here
-            raise NotesCarried(f"part {job.index}: notes carried past its last chapter")
+            raise NotesCarried(job.index)
         check_notes(laid.document)
         result.pages = len(laid.document.pages)
         if _COUNTS is not None and job.index:
@@ -177,7 +177,7 @@ def lay_part(job: Job) -> PartResult:
     except (BuildError, ContentError) as exc:  # told to the parent, which raises it as the build's error
         result.error = (type(exc).__name__, str(exc), list(exc.problems))
     except NotesCarried as exc:
-        result.error = (type(exc).__name__, str(exc), [])
+        result.error = (type(exc).__name__, str(exc.part), [])
     return result
 
 
@@ -190,14 +190,38 @@ class Laid:
     folios: dict[str, str]  # every anchor's folio (for the record: the next build starts from them)
     report: preflight.PreflightReport
     rounds: int = 0  # parts laid out again because their first folio (or a page number in them) was wrong
+    joined: frozenset[str] = frozenset()  # chapters kept with the next (their notes run on into it)
 
 
 def lay_out(cut: parts.Cut, setup: Setup, count: int, *, start: dict[str, preflight.Mend],
             splits: dict[str, tuple[int, ...]], exact: bool, mend: bool,
-            folios: dict[str, str]) -> Laid:
-    """Lay the report out in `count` processes; `folios` are the last build's, when known."""
+            folios: dict[str, str], joined: frozenset[str] = frozenset()) -> Laid:
+    """Lay the report out in `count` processes; `folios` are the last build's, when known.
+
+    `joined`: the ids of chapters not to be cut from the chapter after them; a chapter whose
+    notes run on past its end is found joined (and the report cut again) and told in the result.
+    """
+    ids = [parts.chapter_id(chapter) for chapter in cut.chapters]
+    joined = frozenset(joined)
+    while True:
+        body = parts.groups(cut.chapters, max(count, round(sum(map(len, cut.chapters)) / PART_CHARS)),
+                            frozenset(i for i, name in enumerate(ids) if name in joined))
+        try:
+            laid = _lay_out(cut, body, setup, count, start=start, splits=splits, exact=exact, mend=mend,
+                            folios=folios)
+        except NotesCarried as carried:
+            last = ids[body[carried.part - 1].stop - 1]
+            if last is None or last in joined:
+                raise BuildError(f"notes run on past a chapter that cannot be kept with the next: {last}") from None
+            joined |= {last}
+            continue
+        laid.joined = joined
+        return laid
+
+
+def _lay_out(cut: parts.Cut, body: list[range], setup: Setup, count: int, *, start: dict[str, preflight.Mend],
+             splits: dict[str, tuple[int, ...]], exact: bool, mend: bool, folios: dict[str, str]) -> Laid:
     global _SETUP
-    body = parts.groups(cut.chapters, max(count, round(sum(map(len, cut.chapters)) / PART_CHARS)))
     passes = 0 if exact else preflight.MAX_PASSES
     jobs: list[Job] = []
     notes = 0
@@ -312,13 +336,18 @@ def _has_notes(page: Any) -> bool:
 
 
 class NotesCarried(Exception):
-    """A part's notes run on past its last chapter: the build lays the report out in one process."""
+    """A part's notes run on past its last chapter: the report is cut again, that chapter and
+    the next in one part (lay_out)."""
+
+    def __init__(self, part: int) -> None:
+        super().__init__(f"part {part}: notes carried past its last chapter")
+        self.part = part
 
 
 def _raise(error: tuple[str, str, list[Problem]]) -> None:
     kind, message, problems = error
     if kind == "NotesCarried":
-        raise NotesCarried(message)
+        raise NotesCarried(int(message))
     if kind == "ContentError":
         raise ContentError(problems)
     raise BuildError(message, problems)

@@ -68,19 +68,29 @@ def cut(html: str) -> Cut | None:
     return Cut(html[:body_end], html[body_end:main], chapters, html[end:], text)
 
 
-def groups(pieces: tuple[str, ...], count: int) -> list[range]:
-    """Consecutive pieces in `count` groups of about equal length (a piece is never split)."""
-    count = max(1, min(count, len(pieces)))
+def groups(pieces: tuple[str, ...], count: int, joined: frozenset[int] = frozenset()) -> list[range]:
+    """Consecutive pieces in `count` groups of about equal length (a piece is never split).
+
+    `joined`: pieces that stay in one group with the piece after them (a chapter whose notes
+    run on into the next chapter's first page: see chunks.py).
+    """
+    units: list[range] = []  # pieces that must stay together
+    start = 0
+    for index in range(len(pieces)):
+        if index not in joined or index == len(pieces) - 1:
+            units.append(range(start, index + 1))
+            start = index + 1
+    count = max(1, min(count, len(units)))
     ends = [0]
-    for piece in pieces:
-        ends.append(ends[-1] + len(piece))
+    for unit in units:
+        ends.append(ends[-1] + sum(len(pieces[i]) for i in unit))
     cuts = [0]
     for k in range(1, count):  # each cut where the length so far is nearest k/count of the whole
         wanted = ends[-1] * k / count
-        last = len(pieces) - (count - k)  # leave a piece for each group still to come
+        last = len(units) - (count - k)  # leave a unit for each group still to come
         cuts.append(min(range(cuts[-1] + 1, last + 1), key=lambda b: abs(ends[b] - wanted)))
-    cuts.append(len(pieces))
-    return [range(a, b) for a, b in itertools.pairwise(cuts)]
+    cuts.append(len(units))
+    return [range(units[a].start, units[b - 1].stop) for a, b in itertools.pairwise(cuts)]
 
 
 def notes_in(html: str) -> int:

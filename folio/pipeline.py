@@ -271,62 +271,46 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
                 page_html = prepared.html_for(name)
                 digest = record.html_digest(page_html)
                 last = _last_record(options, warm, record_file, design)
+                start = start_mends(page_html, last.mends) if last is not None else {}
+                same = last is not None and last.html == digest  # the last build's pages, as they were
                 cut = parts.cut(page_html)
                 count = chunks.workers(options.jobs, cut)
-                if count > 1:  # a long report: in parts, one process per core (chunks.py)
-                    assert cut is not None
-                    try:
-                        in_parts = _lay_out_parts(prepared, cut, count, options, timings, fetcher, name, last,
-                                                  last is not None and last.html == digest,
-                                                  start_mends(page_html, last.mends) if last is not None else {})
-                    except chunks.NotesCarried:  # the parts cannot give one process's pages: lay it out whole
-                        in_parts = None
-                if in_parts is not None:
-                    checked = in_parts.report
-                    html = _whole_html(page_html, checked)
-                    kept = record.Record(design, digest, mends_by_text(page_html, checked.final_mends),
-                                         checked.final_splits, in_parts.folios)
-                    if warm is not None:
-                        warm.last = kept
-                    if options.strict and checked.remaining:
-                        raise ContentError(checked.problems("error"))
-                    if options.html_out is not None:
-                        write_atomic(options.html_out, html.encode("utf-8"))
-                    outputs.append((target, _joined(in_parts, html, fetcher, name, timings), in_parts.pages))
-                    continue
-                laid, checked = _layout_and_preflight(
-                    prepared, page_html, options, timings, fetcher,
-                    start_mends(page_html, last.mends) if last is not None else None,
-                    last is not None and last.html == digest, last.splits if last is not None else None)
+                if cut is not None and count > 1:  # a long report: in parts, one process per core (chunks.py)
+                    in_parts = _lay_out_parts(prepared, cut, count, options, timings, fetcher, name, last, same, start)
+                    checked, html = in_parts.report, _whole_html(page_html, in_parts.report)
+                else:
+                    laid, checked = _layout_and_preflight(prepared, page_html, options, timings, fetcher, start, same,
+                                                          last.splits if last is not None else None)
+                    html = checked.html
                 kept = record.Record(design, digest, mends_by_text(page_html, checked.final_mends),
-                                     checked.final_splits, {})
+                                     checked.final_splits, in_parts.folios if in_parts else {},
+                                     sorted(in_parts.joined) if in_parts else [])
                 if warm is not None:
                     warm.last = kept
                 if options.strict and checked.remaining:
                     raise ContentError(checked.problems("error"))
-                html = checked.html
                 if options.html_out is not None:
                     write_atomic(options.html_out, html.encode("utf-8"))  # the HTML with its mends
             elif in_parts is not None:  # later profiles, in parts as the first: the same mends and folios
-                assert cut is not None
                 sheets = profiles.PROFILES[name].stylesheets
-                again = _lay_out_parts(prepared, parts.cut(_with_stylesheets(page_html, sheets)) or cut, count,
-                                       options, timings, fetcher, name,
-                                       record.Record(design, digest, {}, checked.final_splits, in_parts.folios),
-                                       True, checked.final_mends)
+                assert cut is not None and kept is not None
+                in_parts = _lay_out_parts(prepared, parts.cut(_with_stylesheets(page_html, sheets)) or cut, count,
+                                          options, timings, fetcher, name, kept, True, checked.final_mends)
                 html = _with_stylesheets(_whole_html(page_html, checked), sheets)
-                outputs.append((target, _joined(again, html, fetcher, name, timings), again.pages))
-                continue
             else:  # later profiles add only stylesheets that keep the lines: the same mends hold
                 html = _with_stylesheets(checked.html, profiles.PROFILES[name].stylesheets)
                 with Stopwatch(timings, "layout"):
                     laid = _layout(prepared, html, options, fetcher)
-            laid.options["pdf_identifier"] = profiles.identifier(html, fetcher.cache.values(), name)
-            with Stopwatch(timings, "pdf"):
-                data = typeset.pdf_bytes(laid, finisher=profiles.finisher(name))
+            if in_parts is not None:
+                data, pages = _joined(in_parts, html, fetcher, name, timings), in_parts.pages
+            else:
+                laid.options["pdf_identifier"] = profiles.identifier(html, fetcher.cache.values(), name)
+                with Stopwatch(timings, "pdf"):
+                    data = typeset.pdf_bytes(laid, finisher=profiles.finisher(name))
+                pages = len(laid.document.pages)
         except BuildError as exc:
             raise _with_glyph_places(exc, prepared.report) from exc
-        outputs.append((target, data, len(laid.document.pages)))
+        outputs.append((target, data, pages))
     written: list[tuple[Path, int]] = []
     with Stopwatch(timings, "write"):  # written last: a failure in any profile leaves every PDF as it was
         for target, data, pages in outputs:
@@ -340,9 +324,10 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
 
 
 def _lay_out_parts(prepared: Prepared, cut: parts.Cut, count: int, options: BuildOptions, timings: Timings,
-                   fetcher, profile: str, last: record.Record | None, exact: bool,
-                   mends: dict) -> chunks.Laid:
-    """The report laid out in parts, `count` at a time, starting from `mends`."""
+                   fetcher: Any, profile: str, last: record.Record | None, exact: bool,
+                   mends: dict[str, preflight.Mend]) -> chunks.Laid:
+    """The report laid out in parts, `count` at a time, starting from `mends` and what the last
+    build learnt (`last`: its cuts of long notes, folios, chapters kept with the next)."""
     from . import typeset
 
     setup = chunks.Setup(lambda html: _layout(prepared, html, options, fetcher, False),
@@ -351,7 +336,8 @@ def _lay_out_parts(prepared: Prepared, cut: parts.Cut, count: int, options: Buil
                          timings.listener)
     with Stopwatch(timings, "layout"):
         return chunks.lay_out(cut, setup, count, start=mends, splits=last.splits if last is not None else {},
-                              exact=exact, mend=options.mend, folios=last.folios if last is not None else {})
+                              exact=exact, mend=options.mend, folios=last.folios if last is not None else {},
+                              joined=frozenset(last.joined) if last is not None else frozenset())
 
 
 def _pages_told(pages: int) -> None:
@@ -359,7 +345,7 @@ def _pages_told(pages: int) -> None:
     logging.getLogger("weasyprint.progress").info("Step 5 - Creating layout - Page %d", pages)
 
 
-def _joined(laid: chunks.Laid, html: str, fetcher, profile: str, timings: Timings) -> bytes:
+def _joined(laid: chunks.Laid, html: str, fetcher: Any, profile: str, timings: Timings) -> bytes:
     from .join import join
 
     with Stopwatch(timings, "pdf"):

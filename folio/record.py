@@ -60,6 +60,7 @@ class Record:
     mends: dict[str, Mend]  # by what each block says (pipeline.block_texts)
     splits: dict[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)  # long notes' cuts, by note id
     folios: dict[str, str] = dataclasses.field(default_factory=dict)  # anchors' folios, when laid out in parts
+    joined: list[str] = dataclasses.field(default_factory=list)  # chapters kept in one part with the next
 
 
 def load(path: Path, design: str) -> Record | None:
@@ -70,7 +71,8 @@ def load(path: Path, design: str) -> Record | None:
             return None
         return Record(design, str(data["html"]), {str(text): _mend(fields) for text, fields in data["mends"].items()},
                       {str(note): tuple(int(cut) for cut in cuts) for note, cuts in data.get("splits", {}).items()},
-                      {str(name): str(folio) for name, folio in data.get("folios", {}).items()})
+                      {str(name): str(folio) for name, folio in data.get("folios", {}).items()},
+                      [str(name) for name in data.get("joined", [])])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -81,6 +83,8 @@ def dump(record: Record) -> bytes:
             "splits": {note: list(cuts) for note, cuts in record.splits.items()}}
     if record.folios:
         data["folios"] = record.folios
+    if record.joined:
+        data["joined"] = record.joined
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
 
 

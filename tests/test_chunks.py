@@ -10,6 +10,7 @@ marked content belongs to.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -19,7 +20,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from folio import chunks, parts
+from folio import chunks, parts, record
 from folio.pipeline import BuildOptions, build
 
 from .pdftools import marked_content, page_texts
@@ -209,8 +210,8 @@ def test_an_error_in_a_part_is_told_once_and_the_last_pdf_stays(tmp_path: Path, 
 
 def test_a_note_carried_past_the_end_of_a_part(tmp_path: Path) -> None:
     """A long note called near the end of the last chapter of a part: one process carries
-    its end onto the next chapter's first page, which the part does not have: the build
-    lays the report out in one process instead."""
+    its end onto the next chapter's first page, which the part does not have: that chapter
+    is kept in one part with the next, and the record remembers it for the next build."""
     content = tmp_path / "briefing"
     shutil.copytree(BRIEFING, content)
     chapter = content / "20-access.yaml"
@@ -223,7 +224,12 @@ def test_a_note_carried_past_the_end_of_a_part(tmp_path: Path) -> None:
     one = build(content, BuildOptions(output=tmp_path / "one.pdf", jobs=1, fresh=True))
     two = build(content, BuildOptions(output=tmp_path / "two.pdf", jobs=2, fresh=True))
     assert _texts(two.path) == _texts(one.path)
-    assert two.preflight is not None and two.preflight.parts == ""  # not in parts
+    assert two.preflight is not None and "laid out in 2 part(s)" in two.preflight.parts
+    kept = json.loads(record.path_for(two.path).read_text(encoding="utf-8"))
+    assert kept["joined"] == ["access"]
+    again = build(content, BuildOptions(output=tmp_path / "two.pdf", jobs=2))
+    assert again.preflight is not None and again.preflight.layouts == 1  # cut right the first time
+    assert again.path.read_bytes() == two.path.read_bytes()
 
 
 def test_a_layout_process_killed_from_outside_is_a_build_error() -> None:

@@ -76,3 +76,12 @@ def test_notes_are_counted_without_continuations() -> None:
     html = ('<span class="footnote" id="note-a">A</span>'
             '<span class="footnote footnote-cont" id="note-a~2">more</span><span class="footnote" id="note-b">B</span>')
     assert parts.notes_in(html) == 2
+
+
+def test_joined_pieces_stay_in_one_group() -> None:
+    pieces = tuple("x" * 10 for _ in range(6))
+    assert parts.groups(pieces, 3) == [range(0, 2), range(2, 4), range(4, 6)]
+    found = parts.groups(pieces, 3, frozenset({1, 3}))  # 1 stays with 2, 3 with 4
+    assert all(not (1 in r and 2 not in r) and not (3 in r and 4 not in r) for r in found)
+    assert [i for r in found for i in r] == list(range(6))
+    assert parts.groups(pieces, 3, frozenset(range(6))) == [range(0, 6)]
