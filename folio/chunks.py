@@ -235,68 +235,29 @@ def _lay_out(cut: parts.Cut, body: list[range], setup: Setup, count: int, *, sta
         job.estimates = estimates
     front = parts.front_part(cut, folios)
     front_job = Job(0, front, _only(start, front), _only_notes(splits, front), passes, mend, estimates)
-    counts = multiprocessing.get_context("fork").Array("i", [-1] * (len(body) + 1))
-    live = multiprocessing.get_context("fork").Array("i", [0] * (len(body) + 1))
-    told = multiprocessing.get_context("fork").Queue()
-    latest: dict[int, tuple[int, PartResult]] = {}  # each body part's latest layout: its number, pages, anchors
+    fork = multiprocessing.get_context("fork")
+    run = _Run(jobs, front_job, setup, fork.Array("i", [-1] * (len(body) + 1)), fork.Array("i", [0] * (len(body) + 1)),
+               fork.Queue())
     _SETUP = setup
-    results: dict[int, PartResult] = {}
-    rounds, mending = 0, False
-    pool = concurrent.futures.ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
-                                                  initializer=_init,
-                                                  initargs=(counts, live, told, setup.pages is not None))
+    pool = concurrent.futures.ProcessPoolExecutor(count, mp_context=fork, initializer=_init,
+                                                  initargs=(run.counts, run.live, run.told, setup.pages is not None))
     try:
-        pending = {pool.submit(lay_part, job): job for job in jobs}
-        early = exact and _knows_all(cut, folios)  # a repeat build: the front matter's folios are known now
-        if early:
-            pending[pool.submit(lay_part, front_job)] = front_job
-        while pending:
-            done, _ = concurrent.futures.wait(pending, TICK, return_when=concurrent.futures.FIRST_COMPLETED)
-            if setup.pages is not None:  # less the front matter's last page, which is dropped
-                setup.pages(sum(live) - (1 if live[0] else 0))
-            if setup.step is not None and passes and not mending and min(counts[1:]) >= 0:
-                setup.step("preflight")  # every part has been laid out once: they are mending
-                mending = True
-            while not told.empty():
-                index, number, pages, anchors = told.get()
-                latest[index] = (number, PartResult(index, pages=pages, anchors=anchors))
-            if (passes and 0 not in results and not _waiting(front_job, pending) and len(latest) == len(body)
-                    and all(index in results or latest[index][0] >= 2 for index in latest)):
-                # Every part mended once (its second layout shows where the mends put its headings)
-                # or done: the front matter goes now, on a core that would wait for the last
-                # parts' final layouts; checked at the end like every part.
-                front_job = _with_folios(front_job, _folios({i: r for i, (_, r) in latest.items()} | results,
-                                                            len(body)))
-                pending[pool.submit(lay_part, front_job)] = front_job
-            for future in done:
-                job = pending.pop(future)
-                result = future.result()
-                if result.error is not None:
-                    _raise(result.error)
-                results[job.index] = result
-            if any(index not in results for index in range(1, len(body) + 1)):
-                continue
-            true = _folios(results, len(body))
-            firsts = {index: _true_first(results, index) for index in results}
-            stale = [job for job in [*jobs, front_job] if job.index in results and not _waiting(job, pending)
-                     and (results[job.index].first_folio != firsts[job.index]
-                          or any(true.get(name, folio) != folio for name, folio in results[job.index].used.items()))]
-            if stale and rounds >= 2 * len(jobs):  # never happens with mirrored margins of one width
-                raise BuildError("the parts' page numbers do not settle: a part's page count changes with the "
-                                 "side it opens on; build with --jobs 1")
-            for job in stale:  # laid out under a wrong folio: again, with the mends it settled on
-                again = _again(job, results.pop(job.index), true)
-                if job.index:
-                    jobs[job.index - 1] = again
-                else:
-                    front_job = again
-                pending[pool.submit(lay_part, again)] = again
-                rounds += 1
-            if any(index not in results for index in range(1, len(body) + 1)):
-                continue
-            if 0 not in results and not _waiting(front_job, pending):
-                front_job = _with_folios(front_job, true)
-                pending[pool.submit(lay_part, front_job)] = front_job
+        run.pool = pool
+        for job in jobs:
+            run.submit(job)
+        if exact and _knows_all(cut, folios):  # a repeat build: the front matter's folios are known now
+            run.submit(front_job)
+        while run.pending:
+            done, _ = concurrent.futures.wait(run.pending, TICK, return_when=concurrent.futures.FIRST_COMPLETED)
+            run.tell_progress(mending=bool(passes))
+            run.read_told()
+            if passes:
+                run.front_once_mended()
+            run.collect(done)
+            if run.body_done():
+                run.again_where_stale()
+            if run.body_done():
+                run.front_once_known()
     except BaseException as exc:  # an error in one part: the others' work is wasted, stop them now
         for process in list(getattr(pool, "_processes", {}).values()):
             process.terminate()
@@ -308,16 +269,93 @@ def _lay_out(cut: parts.Cut, body: list[range], setup: Setup, count: int, *, sta
     finally:
         _SETUP = None
     pool.shutdown()
-    ordered = [results[index] for index in range(len(body) + 1)]
+    ordered = [run.results[index] for index in range(len(body) + 1)]
     report = merge_reports(ordered, setup.sources)
     report.parts = (f"laid out in {len(body)} part(s) and the front matter, {count} at a time; "
-                    f"{rounds} laid out again under their true folios")
-    return Laid([r.pdf for r in ordered], sum(r.pages for r in ordered), _folios(results, len(body)),
-                report, rounds)
+                    f"{run.rounds} laid out again under their true folios")
+    return Laid([r.pdf for r in ordered], sum(r.pages for r in ordered), _folios(run.results, len(body)),
+                report, run.rounds)
 
 
-def _waiting(job: Job, pending: dict) -> bool:
-    return any(waiting is job for waiting in pending.values())
+@dataclass
+class _Run:
+    """The parent's side of a layout in parts: what is pending, done and told so far."""
+
+    jobs: list[Job]  # the body's parts, as last submitted
+    front: Job
+    setup: Setup
+    counts: Any  # shared with the workers: each part's pages (_COUNTS)
+    live: Any  # shared: the furthest page each part reached (_LIVE)
+    told: Any  # from the workers: each layout's pages and anchors (_TOLD)
+    pool: Any = None
+    pending: dict[Any, Job] = field(default_factory=dict)  # future -> its job
+    results: dict[int, PartResult] = field(default_factory=dict)
+    # part -> its latest layout's number, with its pages and anchors
+    latest: dict[int, tuple[int, PartResult]] = field(default_factory=dict)
+    rounds: int = 0  # parts laid out again under their true folios
+    mending_told: bool = False
+
+    def submit(self, job: Job) -> None:
+        if job.index:
+            self.jobs[job.index - 1] = job
+        else:
+            self.front = job
+        self.pending[self.pool.submit(lay_part, job)] = job
+
+    def waiting(self, job: Job) -> bool:
+        return any(waiting is job for waiting in self.pending.values())
+
+    def body_done(self) -> bool:
+        return all(job.index in self.results for job in self.jobs)
+
+    def tell_progress(self, mending: bool) -> None:
+        if self.setup.pages is not None:  # less the front matter's last page, which is dropped
+            self.setup.pages(sum(self.live) - (1 if self.live[0] else 0))
+        if self.setup.step is not None and mending and not self.mending_told and min(self.counts[1:]) >= 0:
+            self.setup.step("preflight")  # every part has been laid out once: they are mending
+            self.mending_told = True
+
+    def read_told(self) -> None:
+        while not self.told.empty():
+            index, number, pages, anchors = self.told.get()
+            self.latest[index] = (number, PartResult(index, pages=pages, anchors=anchors))
+
+    def front_once_mended(self) -> None:
+        """Every part mended once (its second layout shows where the mends put its headings) or
+        done: the front matter goes now, on a core that would wait for the last parts' final
+        layouts; checked at the end like every part."""
+        if (0 in self.results or self.waiting(self.front) or len(self.latest) < len(self.jobs)
+                or not all(index in self.results or number >= 2 for index, (number, _) in self.latest.items())):
+            return
+        known = {index: result for index, (_, result) in self.latest.items()} | self.results
+        self.submit(_with_folios(self.front, _folios(known, len(self.jobs))))
+
+    def collect(self, done: set) -> None:
+        for future in done:
+            job = self.pending.pop(future)
+            result = future.result()
+            if result.error is not None:
+                _raise(result.error)
+            self.results[job.index] = result
+
+    def again_where_stale(self) -> None:
+        """Lay out again, with the mends it settled on, a part laid out under a wrong first
+        folio or with a wrong page number written into it."""
+        true = _folios(self.results, len(self.jobs))
+        stale = [job for job in [*self.jobs, self.front] if job.index in self.results and not self.waiting(job)
+                 and (self.results[job.index].first_folio != _true_first(self.results, job.index)
+                      or any(true.get(name, folio) != folio for name, folio in self.results[job.index].used.items()))]
+        if stale and self.rounds >= 2 * len(self.jobs):  # never happens with mirrored margins of one width
+            raise BuildError("the parts' page numbers do not settle: a part's page count changes with the "
+                             "side it opens on; build with --jobs 1")
+        for job in stale:
+            self.submit(_again(job, self.results.pop(job.index), true))
+            self.rounds += 1
+
+    def front_once_known(self) -> None:
+        """The body laid out: the front matter with its true folios, unless it is on its way."""
+        if 0 not in self.results and not self.waiting(self.front):
+            self.submit(_with_folios(self.front, _folios(self.results, len(self.jobs))))
 
 
 def _anchors(document: Any) -> dict[str, int]:
