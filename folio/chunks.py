@@ -32,6 +32,7 @@ from typing import Any
 
 from . import parts, preflight
 from .errors import BuildError, ContentError, Position, Problem
+from .progress import PAGE
 
 MOST_WORKERS = 4  # each holds a part's layout, 100-150 MiB: four keep a build under 1 GiB
 SHORTEST = 150_000  # characters of chapters' HTML below which one process is quicker (about 50 pages)
@@ -91,14 +92,13 @@ _COUNTS: Any = None  # multiprocessing.Array: each part's pages, -1 until known
 _LIVE: Any = None  # multiprocessing.Array: the furthest page each part's layouts reached so far
 _TOLD: Any = None  # multiprocessing.Queue: (part, layout number, pages, anchors' pages) after each layout
 _PART = 0  # the part this worker is laying out
-_PAGE = re.compile(r"Creating layout - Page (\d+)")
 
 
 class _LivePages(logging.Handler):
     """In a worker: the engine's page-by-page progress, told to the parent through _LIVE."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        found = _PAGE.search(record.getMessage())
+        found = PAGE.search(record.getMessage())
         if found and _LIVE is not None and int(found.group(1)) > _LIVE[_PART]:
             _LIVE[_PART] = int(found.group(1))
 
@@ -166,9 +166,7 @@ def lay_part(job: Job) -> PartResult:
             # the next chapter's first page, which this part does not have: it cannot be cut here
             raise NotesCarried(job.index)
         check_notes(laid.document)
-        result.pages = len(laid.document.pages)
-        if _COUNTS is not None and job.index:
-            _COUNTS[job.index] = result.pages
+        result.pages = len(laid.document.pages)  # what `layout` told of the pages kept
         result.anchors = _anchors(laid.document)
         result.used = parts.folios_used(report.html)
         result.pdf = _SETUP.pdf(laid)
@@ -189,7 +187,6 @@ class Laid:
     pages: int
     folios: dict[str, str]  # every anchor's folio (for the record: the next build starts from them)
     report: preflight.PreflightReport
-    rounds: int = 0  # parts laid out again because their first folio (or a page number in them) was wrong
     joined: frozenset[str] = frozenset()  # chapters kept with the next (their notes run on into it)
 
 
@@ -273,8 +270,7 @@ def _lay_out(cut: parts.Cut, body: list[range], setup: Setup, count: int, *, sta
     report = merge_reports(ordered, setup.sources)
     report.parts = (f"laid out in {len(body)} part(s) and the front matter, {count} at a time; "
                     f"{run.rounds} laid out again under their true folios")
-    return Laid([r.pdf for r in ordered], sum(r.pages for r in ordered), _folios(run.results, len(body)),
-                report, run.rounds)
+    return Laid([r.pdf for r in ordered], sum(r.pages for r in ordered), _folios(run.results, len(body)), report)
 
 
 @dataclass

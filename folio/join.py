@@ -31,8 +31,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, String
 
 from .errors import BuildError
-
-PREFIX = "folio-join:"
+from .parts import JOIN_SCHEME
 
 # Catalog entries WeasyPrint 70 writes for our options; anything else (/PageLabels, /AcroForm
 # from form fields, ...) has no merge here and is refused rather than silently dropped.
@@ -133,9 +132,9 @@ def _resolve_cross_links(sources: list[pikepdf.Pdf], names: dict[bytes, tuple]) 
         for annotation in _annotations(source):
             action = annotation.get("/A")
             uri = action.get("/URI") if isinstance(action, Dictionary) else None
-            if action is None or action.get("/S") != "/URI" or not str(uri).startswith(PREFIX):
+            if action is None or action.get("/S") != "/URI" or not str(uri).startswith(JOIN_SCHEME):
                 continue
-            name = unquote(str(uri)[len(PREFIX):])  # WeasyPrint percent-encodes a non-ASCII IRI
+            name = unquote(str(uri)[len(JOIN_SCHEME):])  # WeasyPrint percent-encodes a non-ASCII IRI
             if name not in by_text:
                 missing.append(name)
                 continue

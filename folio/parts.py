@@ -6,8 +6,8 @@ the same pages alone as in the whole report, given three things the whole
 report would have told it: the folio of its first page (and so its side), the
 number of footnotes called before it, and the report's title for the running
 head (set on the cover, which is not in the part). The front matter (cover,
-contents, lists) is a part of its own, laid out last, with the true folios of
-its entries written in instead of `target-counter`.
+contents, lists) is a part of its own, laid out once the body's folios are known,
+with the folios of its entries written in instead of `target-counter`.
 
 A link to an anchor in another part would be dropped by the engine (it knows
 only its own part), so it is written `folio-join:<id>`, an external link that
@@ -147,7 +147,7 @@ def front_part(c: Cut, folios: dict[str, str]) -> str:
 
 def front_targets(c: Cut) -> set[str]:
     """The anchors the front matter links to outside itself (the contents' entries)."""
-    return {target for target in _HREF_TARGET.findall(c.front)} - c.ids(None)
+    return {m.group(2) for m in _HREF.finditer(c.front)} - c.ids(None)
 
 
 def chapter_id(chapter: str) -> str | None:
@@ -155,7 +155,6 @@ def chapter_id(chapter: str) -> str | None:
     return found.group(1) if found else None
 
 
-_HREF_TARGET = re.compile(r'<a\b[^>]*?\shref="#([^"]+)"')
 _OUT_LINK = re.compile(r'(href="' + JOIN_SCHEME + r'([^"]+)" data-folio=")([^"]*)(")')
 _OUT_PAGE = re.compile(r'(<span class="xref-page" data-id="([^"]+)" data-folio=")([^"]*)(")')
 
