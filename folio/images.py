@@ -32,7 +32,9 @@ from .assets import AssetError, image_kind_of
 from .paths import Refused, project_file
 
 MAX_PIXELS = 50_000_000  # 50 megapixels: a full A4 page at 600 dpi is 35
-MAX_DECODED_BYTES = 256 * 1024 * 1024  # what Pillow holds once the pixels are decoded
+# What Pillow holds once the pixels are decoded: a second bound, for modes of many bytes a
+# pixel; the modes a PNG or JPEG opens in take at most 4, so today 50 megapixels stay under it.
+MAX_DECODED_BYTES = 256 * 1024 * 1024
 MAX_SVG_ELEMENTS = 100_000  # after <use> and url(#id) references are expanded
 MAX_SVG_REFERENCE_DEPTH = 16  # a reference to an element that holds a reference ...
 MAX_SVG_NESTING = 100  # elements inside elements, as written (the engine draws them recursively)
@@ -74,12 +76,17 @@ def vet(path: Path, roots: tuple[Path, ...], name: str = "") -> None:
     """
     name = name or path.name
     real = os.path.realpath(path)
-    stat = os.stat(real)
-    key = (real, stat.st_mtime_ns, stat.st_size)
-    known = _vetted.get(key)
+    try:
+        stat = os.stat(real)
+        key = (real, stat.st_mtime_ns, stat.st_size)
+        known = _vetted.get(key)
+        data = b""
+        if known is None or known[0] not in (None, tuple(roots)):
+            with open(real, "rb") as handle:
+                data = handle.read()
+    except OSError as exc:
+        raise ImageError(name, f"cannot be read: {exc.strerror or exc}") from None
     if known is None or known[0] not in (None, tuple(roots)):
-        with open(real, "rb") as handle:
-            data = handle.read()
         found: ImageError | None = None
         try:
             vet_bytes(data, Path(real).parent, roots, name)
@@ -276,7 +283,7 @@ class _Svg:
         try:
             path = project_file(ref, self.base, self.roots)
         except Refused as exc:
-            raise self.refuse(f"has an <image> of {ref!r}: {exc}") from None
+            raise self.refuse(f"has an <image> of {_shown(ref)!r}: {exc}", _REFS_HINT) from None
         with open(path, "rb") as handle:
             kind = image_kind_of(handle.read(4096))
         if kind not in ("png", "jpeg"):
