@@ -68,8 +68,9 @@ def test_a_whole_image_passes_and_a_cut_one_is_refused(folder: Path, kind: str) 
 
 
 def test_a_cut_image_is_refused_even_after_the_engine_is_imported(folder: Path) -> None:
-    from folio import typeset  # noqa: F401  (WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES on import)
     from PIL import ImageFile
+
+    from folio import typeset  # noqa: F401  (WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES on import)
 
     assert ImageFile.LOAD_TRUNCATED_IMAGES
     assert "does not decode completely" in refusal(folder, "cut.png", photo("png")[:-500])
