@@ -9,7 +9,8 @@ It needs no WeasyPrint.
   `MAX_DECODED_BYTES` decoded is refused before anything is decoded; then the whole
   image is decoded, so that a damaged or cut-short file is an error instead of
   rows of nothing (the engine turns Pillow's truncation check off).
-- SVG: parsed with expat, with no DTD of its own (no entities) and nothing fetched;
+- SVG: parsed with expat, nothing fetched, no entity but plain text (expat also bounds
+  how far entities may expand);
   it may refer only to its own parts (`#id`), and an `<image>` in it to a PNG or
   JPEG inside the project (a file, or a `data:` URL), each vetted in turn. Its
   elements are counted as its `<use>` and `url(#id)` references expand them, so
@@ -187,12 +188,19 @@ class _Svg:
     # -- expat's handlers
 
     def doctype(self, name: str, system: str | None, public: str | None, internal: bool) -> None:
-        if internal:  # entities ("billion laughs") and what they could name; a plain DOCTYPE is fine
-            raise self.refuse("has a DOCTYPE with declarations of its own (<!ENTITY ...>)",
-                              "remove the DOCTYPE's [...] part; folio does not expand entities")
+        pass  # a DOCTYPE names a DTD that is never fetched; its own declarations are vetted below
 
-    def entity(self, *args: object) -> None:
-        raise self.refuse("declares an entity (<!ENTITY ...>)", "folio does not expand entities; remove it")
+    def entity(self, name: str, parameter: bool, value: str | None, base: object, system: str | None,
+               public: str | None, notation: str | None) -> None:
+        """Plain text entities are fine (Illustrator declares its namespaces so); nothing more."""
+        hint = "folio expands only plain text entities: remove the declaration or write its text out"
+        if value is None:
+            raise self.refuse(f"declares an external entity ({name!r}, {_shown(system or public or '')!r})", hint)
+        if parameter:
+            raise self.refuse(f"declares a parameter entity ('%{name}')", hint)
+        if "&" in value or "%" in value or len(value) > 1024:
+            raise self.refuse(f"declares an entity ({name!r}) made of other entities or over 1,024 characters",
+                              hint)
 
     def external(self, *args: object) -> int:
         raise self.refuse("refers to an external entity", "folio does not read external entities; remove it")
