@@ -38,7 +38,9 @@ MAX_PIXELS = 50_000_000  # 50 megapixels: a full A4 page at 600 dpi is 35
 MAX_DECODED_BYTES = 256 * 1024 * 1024
 MAX_SVG_ELEMENTS = 100_000  # after <use> and url(#id) references are expanded
 MAX_SVG_REFERENCE_DEPTH = 16  # a reference to an element that holds a reference ...
-MAX_SVG_NESTING = 100  # elements inside elements, as written (the engine draws them recursively)
+# Elements inside elements, counted with references expanded: the engine draws them recursively
+# (and fails at about 1,000 levels, as "Failed to render SVG image").
+MAX_SVG_NESTING = 200
 
 # Bytes a decoded pixel takes in Pillow's memory, by mode; 4 for any other.
 _PIXEL_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2}
@@ -327,14 +329,16 @@ def _vet_svg(data: bytes, base: Path, roots: tuple[Path, ...], name: str) -> Non
 
 
 def _expanded(svg: _Svg) -> None:
-    """Count the elements drawn once every reference is expanded, and the deepest chain of references.
+    """Count the elements drawn once every reference is expanded, how deep they nest, and the deepest
+    chain of references.
 
     Each element's totals are computed once (memoised), after its children's and its
     targets', in an explicit stack (no recursion); a reference back into an element
     being counted is a loop.
     """
     elements = svg.elements
-    count, depth, state = [0] * len(elements), [0] * len(elements), [0] * len(elements)  # state: 1 open, 2 done
+    size = len(elements)
+    count, depth, nesting, state = [0] * size, [0] * size, [0] * size, [0] * size  # state: 1 open, 2 done
 
     def targets(index: int) -> list[int]:
         return [svg.ids[ref] for ref in elements[index].refs if ref in svg.ids]
@@ -345,10 +349,17 @@ def _expanded(svg: _Svg) -> None:
         if done:
             total = 1 + sum(count[c] for c in elements[index].children)
             deepest = max((depth[c] for c in elements[index].children), default=0)
+            inner = max((nesting[c] for c in elements[index].children), default=0)
             for target in targets(index):
                 total += count[target]
                 deepest = max(deepest, depth[target] + 1)
+                inner = max(inner, nesting[target])
             element = elements[index]
+            if inner + 1 > MAX_SVG_NESTING:
+                raise ImageError(svg.name, f"nests elements more than {MAX_SVG_NESTING} deep once its references "
+                                           f"(<use> or url(#id)) are drawn, from <{element.tag}> at line "
+                                           f"{element.line}; the limit is {MAX_SVG_NESTING}",
+                                 "flatten the drawing's groups, or export it as a PNG")
             if deepest > MAX_SVG_REFERENCE_DEPTH:
                 raise ImageError(svg.name, f"nests references (<use> or url(#id)) more than {MAX_SVG_REFERENCE_DEPTH} "
                                            f"deep, from <{element.tag}> at line {element.line}; the limit is "
@@ -358,7 +369,7 @@ def _expanded(svg: _Svg) -> None:
                                            f"(<use> or url(#id)) are drawn, from <{element.tag}> at line "
                                            f"{element.line}; the limit is {MAX_SVG_ELEMENTS:,}",
                                  "simplify the drawing, or export it as a PNG")
-            count[index], depth[index], state[index] = total, deepest, 2
+            count[index], depth[index], nesting[index], state[index] = total, deepest, inner + 1, 2
             continue
         if state[index] == 2:
             continue

@@ -247,8 +247,18 @@ def test_a_reference_loop_is_refused(folder: Path) -> None:
 def test_element_count_and_nesting_are_bounded_while_parsing(folder: Path) -> None:
     many = svg('<rect width="1" height="1"/>' * 100_001)
     assert "has more than 100,000 elements; the limit is 100,000" in refusal(folder, "many.svg", many)
-    deep = svg("<g>" * 101 + "</g>" * 101)
-    assert "nests elements more than 100 deep; the limit is 100" in refusal(folder, "deep.svg", deep)
+    deep = svg("<g>" * 200 + "</g>" * 200)  # 201 with the root <svg>
+    assert "nests elements more than 200 deep; the limit is 200" in refusal(folder, "deep.svg", deep)
+    assert refusal(folder, "fine.svg", svg("<g>" * 199 + "</g>" * 199)) == ""
+
+
+def test_nesting_is_counted_through_references(folder: Path) -> None:
+    """Each <use> draws its target inside itself: 20 groups 20 deep, each using the next, nest 400 deep."""
+    groups = "".join(f'<g id="g{i}">' + "<g>" * 19 + (f'<use href="#g{i + 1}"/>' if i < 14 else "") + "</g>" * 20
+                     for i in range(15))
+    assert refusal(folder, "deep.svg", svg(f"<defs>{groups}</defs>")) == (
+        "'deep.svg' nests elements more than 200 deep once its references (<use> or url(#id)) are drawn, "
+        "from <g> at line 1; the limit is 200")
 
 
 # ---------------------------------------------------------------- --check and the build refuse the same
