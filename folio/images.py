@@ -254,6 +254,8 @@ class _Svg:
 
     def href(self, element: _Element, value: str) -> None:
         ref = value.strip()
+        if not ref:
+            return  # names nothing; the engine draws nothing for it
         if ref.startswith("#"):
             if element.tag != "a":  # a link inside the drawing is not drawn again
                 element.refs.append(ref[1:])
@@ -270,6 +272,8 @@ class _Svg:
             raise self.refuse(f"imports a stylesheet (@import) in {where}")
         for match in _URL.finditer(text):
             ref = next(g for g in match.groups() if g is not None).strip()
+            if not ref:
+                continue
             if ref.startswith("#"):
                 element.refs.append(ref[1:])
             else:
@@ -293,7 +297,8 @@ class _Svg:
         try:
             path = project_file(ref, self.base, self.roots)
         except Refused as exc:
-            raise self.refuse(f"has an <image> of {_shown(ref)!r}: {exc}", _REFS_HINT) from None
+            where = " (a path in an SVG starts from the SVG's own folder)" if str(exc) == "no such file" else ""
+            raise self.refuse(f"has an <image> of {_shown(ref)!r}: {exc}{where}", _REFS_HINT) from None
         with open(path, "rb") as handle:
             kind = image_kind_of(handle.read(4096))
         if kind not in ("png", "jpeg"):

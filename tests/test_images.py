@@ -168,7 +168,8 @@ def test_what_an_svg_may_refer_to(folder: Path) -> None:
             '</defs><use href="#r"/><use xlink:href="#r"/><rect fill="url(#g)" style="stroke: url(\'#g\')"/>'
             '<image href="pics/dot.png" width="2" height="2"/>'
             f'<image xlink:href="data:image/jpeg;base64,{inline}" width="2" height="2"/>'
-            '<a href="https://example.org/"><text>link</text></a><style>rect { fill: url(#g) }</style>')
+            '<a href="https://example.org/"><text>link</text></a><style>rect { fill: url(#g) }</style>'
+            '<use href=""/><rect fill="url()"/>')  # empty: names nothing
     assert refusal(folder, "ok.svg", svg(body)) == ""
     plain = '<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" ' \
             '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg xmlns="http://www.w3.org/2000/svg"/>'
@@ -188,6 +189,10 @@ def test_an_svg_image_is_vetted_as_a_figure_is(folder: Path) -> None:
     assert refusal(folder, "b.svg", svg(f'<image href="data:image/png;base64,{cut}"/>')) == (
         "'b.svg' (line 1 of the SVG) has an <image> (a data: URL) that does not decode completely: the file is "
         "damaged or cut short")
+    (folder / "pics").mkdir()
+    assert refusal(folder, "pics/e.svg", svg('<image href="pics/cut.png"/>')) == (
+        "'pics/e.svg' (line 1 of the SVG) has an <image> of 'pics/cut.png': no such file (a path in an SVG starts "
+        "from the SVG's own folder)")
     (folder / "c.svg").write_bytes(svg(""))
     assert "which is not a PNG or JPEG image" in refusal(folder, "d.svg", svg('<image href="c.svg"/>'))
 
