@@ -10,11 +10,10 @@ It needs no WeasyPrint.
   image is decoded, so that a damaged or cut-short file is an error instead of
   rows of nothing (the engine turns Pillow's truncation check off).
 - SVG: parsed with expat, nothing fetched, no entity but plain text (expat also bounds
-  how far entities may expand);
-  it may refer only to its own parts (`#id`), and an `<image>` in it to a PNG or
-  JPEG inside the project (a file, or a `data:` URL), each vetted in turn. Its
-  elements are counted as its `<use>` and `url(#id)` references expand them, so
-  that a few kilobytes cannot ask for millions of shapes.
+  how far entities expand). It may refer only to its own parts (`#id`), and an
+  `<image>` in it to a PNG or JPEG inside the project (a file, or a `data:` URL), each
+  vetted in turn. Its elements are counted as its `<use>` and `url(#id)` references
+  expand them, so that a few kilobytes cannot ask for millions of shapes.
 """
 
 from __future__ import annotations
@@ -83,23 +82,24 @@ def vet(path: Path, roots: tuple[Path, ...], name: str = "") -> None:
         stat = os.stat(real)
         key = (real, stat.st_mtime_ns, stat.st_size)
         known = _vetted.get(key)
-        data = b""
         if known is None or known[0] not in (None, tuple(roots)):
-            with open(real, "rb") as handle:
-                data = handle.read()
+            known = _vetted[key] = _vet_file(real, roots, name)
     except OSError as exc:
         raise ImageError(name, f"cannot be read: {exc.strerror or exc}") from None
-    if known is None or known[0] not in (None, tuple(roots)):
-        found: ImageError | None = None
-        try:
-            vet_bytes(data, Path(real).parent, roots, name)
-        except ImageError as exc:
-            found = exc
-        # a PNG or JPEG is the same whatever the roots; an SVG's references depend on them
-        known = _vetted[key] = (tuple(roots) if image_kind_of(data[:4096]) == "svg" else None, found)
-    found = known[1]
-    if found is not None:
-        raise ImageError(name, found.why, found.hint)
+    if known[1] is not None:
+        raise ImageError(name, known[1].why, known[1].hint)
+
+
+def _vet_file(real: str, roots: tuple[Path, ...], name: str) -> tuple[tuple[Path, ...] | None, ImageError | None]:
+    with open(real, "rb") as handle:
+        data = handle.read()
+    found: ImageError | None = None
+    try:
+        vet_bytes(data, Path(real).parent, roots, name)
+    except ImageError as exc:
+        found = exc
+    # a PNG or JPEG is the same whatever the roots; what an SVG may refer to depends on them
+    return (tuple(roots) if image_kind_of(data[:4096]) == "svg" else None), found
 
 
 def vet_bytes(data: bytes, base: Path, roots: tuple[Path, ...], name: str) -> None:
@@ -179,8 +179,9 @@ class _Svg:
         self.parser.StartElementHandler = self.start
         self.parser.EndElementHandler = self.end
         self.parser.CharacterDataHandler = self.text
-        self.parser.StartDoctypeDeclHandler = self.doctype
+        # a DOCTYPE names a DTD that is never fetched; the declarations it holds itself are vetted
         self.parser.EntityDeclHandler = self.entity
+        self.parser.SkippedEntityHandler = self.skipped
         self.parser.ExternalEntityRefHandler = self.external
         self.parser.ProcessingInstructionHandler = self.instruction
 
@@ -188,9 +189,6 @@ class _Svg:
         return ImageError(self.name, f"(line {self.parser.CurrentLineNumber} of the SVG) {why}", hint)
 
     # -- expat's handlers
-
-    def doctype(self, name: str, system: str | None, public: str | None, internal: bool) -> None:
-        pass  # a DOCTYPE names a DTD that is never fetched; its own declarations are vetted below
 
     def entity(self, name: str, parameter: bool, value: str | None, base: object, system: str | None,
                public: str | None, notation: str | None) -> None:
@@ -203,6 +201,11 @@ class _Svg:
         if "&" in value or "%" in value or len(value) > 1024:
             raise self.refuse(f"declares an entity ({name!r}) made of other entities or over 1,024 characters",
                               hint)
+
+    def skipped(self, name: str, parameter: bool) -> None:
+        # an entity the file uses but does not declare (its DTD is not read): the engine would fail on it
+        raise self.refuse(f"uses an entity it does not declare (&{name};)",
+                          "write the character out, or as a number (&#8212;)")
 
     def external(self, *args: object) -> int:
         raise self.refuse("refers to an external entity", "folio does not read external entities; remove it")

@@ -153,6 +153,9 @@ def test_svg_references_outside_are_refused(folder: Path, body: str, message: st
      "(line 2 of the SVG) declares an external entity ('p', 'file:///etc/passwd')"),
     ('<?xml version="1.0"?>\n<?xml-stylesheet href="file:///etc/passwd"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>',
      "(line 2 of the SVG) links a stylesheet (<?xml-stylesheet?>)"),
+    ('<?xml version="1.0"?>\n<!DOCTYPE svg SYSTEM "svg11.dtd">\n<svg xmlns="http://www.w3.org/2000/svg">\n'
+     '<text>&mdash;</text></svg>',
+     "(line 4 of the SVG) uses an entity it does not declare (&mdash;)"),
     ('<svg xmlns="http://www.w3.org/2000/svg"><rect></svg>',
      "is not well-formed XML: mismatched tag (line 1, column 49 of the SVG)"),
 ])
