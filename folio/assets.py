@@ -67,7 +67,11 @@ def content_file(folder: Path, name: str, kinds: tuple[str, ...] | None = ("png"
 def image_kind(path: Path) -> str:
     """'png', 'jpeg' or 'svg' from the file's first bytes; '' when none of these."""
     with open(path, "rb") as handle:
-        head = handle.read(4096)
+        return image_kind_of(handle.read(4096))
+
+
+def image_kind_of(head: bytes) -> str:
+    """`image_kind` of a file's first bytes (4 KB are enough)."""
     for kind, magics in IMAGE_KINDS.items():
         if head.startswith(magics):
             return kind

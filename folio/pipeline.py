@@ -84,6 +84,8 @@ class Warm:
         if self.fetcher is not None:
             for path in paths:
                 self.fetcher.cache.pop(os.path.realpath(path), None)
+        if any(not n.endswith((".yaml", ".yml", ".css", ".html", ".ttf", ".otf", ".woff", ".woff2")) for n in names):
+            self.chapters.clear()  # maybe an image a figure names: its chapter vets it again (images.py)
         if "report.yaml" in names or any(n.endswith((".css", ".html", ".ttf", ".otf")) for n in names):
             self.last = None  # a change to the whole report or its design: every block starts afresh
 

@@ -4,7 +4,9 @@ Three guards around the engine, each because its default is open or silent:
 - `ProjectFetcher` serves only files whose real path is inside the allowed
   roots and `data:` URLs; every other URL (http, ftp, a file elsewhere) is
   refused, so no network connection is ever opened and nothing outside the
-  project is read, whatever the content or templates name.
+  project is read, whatever the content or templates name. Every PNG, JPEG or
+  SVG it serves is vetted first (images.py: decoded whole, within limits; an
+  SVG's references), so the engine never draws a broken or hostile image.
 - `engine_messages` turns every WeasyPrint warning or error (missing image,
   unknown anchor, CSS it ignored, missing glyph) into a failure of the build.
 - PDF bytes are returned, never written here: see write.py.
@@ -24,7 +26,9 @@ from pathlib import Path
 from typing import NoReturn
 from urllib.parse import unquote, urlsplit
 
+from .assets import image_kind_of
 from .errors import BuildError, display_path
+from .images import ImageError, vet
 from .paths import Refused, project_file
 
 # The stdlib's MIME table reads /etc/mime.types and the like on first use (WeasyPrint
@@ -74,6 +78,11 @@ class ProjectFetcher(URLFetcher):
                     body = handle.read()
             except OSError as exc:
                 self._refuse(url, exc.strerror or "cannot be read")
+            if image_kind_of(body[:4096]):
+                try:  # the check validation made of each figure (images.py), for every image served
+                    vet(Path(real), self.roots, shown_url(url))
+                except ImageError as exc:
+                    self._refuse(url, exc.why)
             self.cache[real] = body
         mime = _MIME.get(Path(real).suffix.lower(), "application/octet-stream")
         return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})

@@ -317,6 +317,7 @@ def _alt(r: Reader, node: Mapping, where: str, what: str) -> m.Text | None:
 def _figure(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
     """`figure: images/file.svg` with required `alt`, optional `caption`, `width`, `source`, `id`."""
     from .assets import AssetError, content_file
+    from .images import vet
 
     if r.mapping(node, where, ("figure",), ("alt", "caption", "width", "source", "id")) is None:
         return None
@@ -325,7 +326,8 @@ def _figure(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None
     width = _width(r, node, where)
     if image is not None:
         try:
-            content_file(image.pos.path.parent, image.value)
+            folder = image.pos.path.parent
+            vet(content_file(folder, image.value), (folder,), image.value)  # opened as the build will
         except AssetError as exc:
             r.error(node.entries["figure"][1].end_pos if isinstance(node.entries["figure"][1], Scalar)
                     else image.pos, f"{where}.figure", exc.message, hint=exc.hint)

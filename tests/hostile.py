@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 
 REPORT = """\
@@ -28,6 +29,63 @@ chapters:
 def chapter(*blocks: str) -> str:
     body = "".join(f"      - {b}\n" for b in blocks)
     return f"title: One\nsections:\n  - title: Section\n    id: first\n    blocks:\n{body}"
+
+
+def png(width: int = 64, height: int = 48, bits: int = 8, colour: int = 2) -> bytes:
+    """A blank PNG made row by row with zlib: an 11,000-pixel square of 1 bit is 14 KB and needs no memory."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\0" + b"\0" * ((width * bits * (3 if colour == 2 else 1) + 7) // 8)
+    packer = zlib.compressobj(9)
+    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, bits, colour, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
+def photo(kind: str) -> bytes:
+    """A small PNG or JPEG of noise, made with Pillow (so that compression leaves it long)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.effect_noise((160, 120), 60).convert("RGB").save(out, kind.upper())
+    return out.getvalue()
+
+
+def use_bomb(levels: int = 8, fanout: int = 10) -> bytes:
+    """1.5 KB of SVG whose nested <use> references ask for fanout**levels rectangles."""
+    groups = ['<g id="l0"><rect width="1" height="1"/></g>'] + [
+        f'<g id="l{i}">' + f'<use href="#l{i - 1}"/>' * fanout + "</g>" for i in range(1, levels + 1)]
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs>{"".join(groups)}</defs>'
+            f'<use href="#l{levels}"/></svg>').encode()
+
+
+def svg(body: str) -> bytes:
+    return ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            f'width="10" height="10">{body}</svg>').encode()
+
+
+def figures(*names: str) -> str:
+    return chapter(*(f"{{figure: {name}, alt: A picture.}}" for name in names))
+
+
+# Image files, each made when the suite is written: report name -> file name -> bytes (issues 17, 18).
+IMAGES: dict[str, dict[str, bytes]] = {
+    "image-truncated": {"cut.png": photo("png")[:-2000], "cut.jpg": photo("jpeg")[:-2000]},
+    "image-pixels": {"big.png": png(11_000, 11_000, bits=1, colour=0)},
+    "image-use-bomb": {"bomb.svg": use_bomb()},
+    "image-svg-import": {"import.svg": svg("<style>@import url(more.css);</style>"), "more.css": b"rect{}"},
+    "image-svg-outside": {
+        "image.svg": svg('<image xlink:href="file:///etc/passwd" width="5" height="5"/>'),
+        "use.svg": svg('<use href="file:///etc/passwd#x"/>'),
+        "fill.svg": svg('<rect width="5" height="5" fill="url(file:///etc/passwd#g)"/>'),
+        "import.svg": svg("<style>@import url(file:///etc/passwd);</style>"),
+        "dotdot.svg": svg('<image href="../../../../../../etc/passwd" width="5" height="5"/>'),
+    },
+}
 
 
 # name -> chapter text (or bytes); each is built, most fail with a content error.
@@ -60,6 +118,7 @@ CHAPTERS: dict[str, str | bytes] = {
     "html-and-jinja": chapter("'<script>alert(1)</script>'", "'<img src=file:///etc/passwd>'",
                               "'{{ 7*7 }} {% include \"base.html\" %}'", "'<link rel=attachment href=/etc/passwd>'"),
     "long-words": chapter("A" * 200 + " and https://example.org/" + "very-long-path/" * 12),
+    **{name: figures(*sorted(n for n in files if not n.endswith(".css"))) for name, files in IMAGES.items()},
 }
 
 # Hostile HTML, as a template or stylesheet could produce it, laid out through the fetcher.
@@ -79,6 +138,12 @@ HTML = {
     "symlink-css": '<link rel="stylesheet" href="out-link.css">',
     "object": '<object data="file:///etc/passwd"></object><embed src="file:///etc/passwd">',
     "iframe": '<iframe src="file:///etc/passwd"></iframe>',
+    # images the fetcher is asked for directly (a stylesheet's or template's), vetted as figures are
+    "truncated-image": '<img alt="x" src="cut.png">',
+    "pixels-image": '<img alt="x" src="big.png">',
+    "use-bomb-image": '<img alt="x" src="bomb.svg">',
+    "svg-import-image": '<img alt="x" src="import.svg">',
+    "svg-outside-image": '<img alt="x" src="image.svg"><img alt="x" src="fill.svg">',
 }
 
 
@@ -91,6 +156,8 @@ def write_all(folder: Path) -> list[Path]:
         (content / "report.yaml").write_text(REPORT, encoding="utf-8")
         data = text if isinstance(text, bytes) else text.encode("utf-8")
         (content / "10-one.yaml").write_bytes(data)
+        for file, image in IMAGES.get(name, {}).items():
+            (content / file).write_bytes(image)
         folders.append(content)
     big = folder / "huge"
     big.mkdir(exist_ok=True)
@@ -146,12 +213,16 @@ def run(folder: Path) -> dict:
     results = {}
     for content in write_all(folder):
         out, err = io.StringIO(), io.StringIO()
+        started = time.perf_counter()
         code = main(["--content", str(content), "-o", str(folder / "out" / f"{content.name}.pdf")], out, err)
-        results[content.name] = {"code": code, "err": err.getvalue()}
+        results[content.name] = {"code": code, "err": err.getvalue(), "seconds": time.perf_counter() - started}
     project = folder / "project"
     (project / "outside-target").mkdir(parents=True, exist_ok=True)
     os.symlink("/etc/passwd", project / "out-link.png")
     os.symlink("/etc/passwd", project / "out-link.css")
+    for files in IMAGES.values():
+        for file, image in files.items():
+            (project / file).write_bytes(image)
     for name, html in HTML.items():
         try:
             laid = typeset.layout(f"<html lang=en><body><p>x</p>{html}", project.as_uri() + "/", (project,))

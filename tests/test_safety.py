@@ -367,6 +367,32 @@ def strace_works() -> bool:
     return probe.returncode == 0
 
 
+SVG_OUTSIDE = "(line 1 of the SVG) refers to '{}' in {}"
+IMAGE_ERRORS = {  # report (or html:case) in tests/hostile.py -> what its error says
+    "image-truncated": [
+        "10-one.yaml:6:18: error: sections[0].blocks[0].figure: 'cut.jpg' does not decode completely",
+        "10-one.yaml:7:18: error: sections[0].blocks[1].figure: 'cut.png' does not decode completely"],
+    "image-pixels": ["10-one.yaml:6:18: error: sections[0].blocks[0].figure: 'big.png' is 11000 x 11000 pixels "
+                     "(121.0 megapixels); the limit is 50 megapixels"],
+    "image-use-bomb": ["10-one.yaml:6:18: error: sections[0].blocks[0].figure: 'bomb.svg' expands to more than "
+                       "100,000 elements"],
+    "image-svg-import": ["'import.svg' (line 1 of the SVG) imports a stylesheet (@import) in its <style>"],
+    "image-svg-outside": [
+        "'dotdot.svg' (line 1 of the SVG) has an <image> of '../../../../../../etc/passwd': it is outside the project",
+        "'fill.svg' " + SVG_OUTSIDE.format("file:///etc/passwd#g", "fill='url(file:///etc/passwd#g)'"),
+        "'image.svg' " + SVG_OUTSIDE.format("file:///etc/passwd", "<image>"),
+        "'import.svg' (line 1 of the SVG) imports a stylesheet (@import) in its <style>",
+        "'use.svg' " + SVG_OUTSIDE.format("file:///etc/passwd#x", "<use>")],
+    "html:truncated-image": ["cut.png: refused: does not decode completely"],
+    "html:pixels-image": ["big.png: refused: is 11000 x 11000 pixels"],
+    "html:use-bomb-image": ["bomb.svg: refused: expands to more than 100,000 elements"],
+    "html:svg-import-image": ["import.svg: refused: (line 1 of the SVG) imports a stylesheet"],
+    "html:svg-outside-image": ["image.svg: refused: " + SVG_OUTSIDE.format("file:///etc/passwd", "<image>"),
+                               "fill.svg: refused: " + SVG_OUTSIDE.format("file:///etc/passwd#g",
+                                                                          "fill='url(file:///etc/passwd#g)'")],
+}
+
+
 def test_hostile_suite_opens_nothing_outside_and_connects_nowhere(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "tests.hostile", str(tmp_path / "suite")]
     log = tmp_path / "strace.log"
@@ -413,6 +439,13 @@ def test_hostile_suite_opens_nothing_outside_and_connects_nowhere(tmp_path: Path
             assert "refused: " in result["err"], result["err"]
         elif result["code"]:
             assert result["err"].endswith("no PDF written (the last one is unchanged).\n"), result["err"]
+    # Images (issues 17 and 18): each refused at its figure's line, naming the file, in a moment.
+    for name, messages in IMAGE_ERRORS.items():
+        for message in messages:
+            assert message in results[name]["err"], results[name]["err"]
+        if not name.startswith("html:"):
+            assert results[name]["err"].count(": error: ") == len(messages), results[name]["err"]
+            assert results[name]["seconds"] < 30, results[name]
 
 
 # ---------------------------------------------------------------- image paths in content
