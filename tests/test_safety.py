@@ -425,10 +425,11 @@ def test_a_character_no_font_has_fails_the_build_where_it_is_written(tmp_path: P
     (tmp_path / "out.pdf").write_bytes(b"%PDF old")
     run = run_cli("--content", "content", "-o", "out.pdf")
     assert run.code == 1
-    assert run.err == ("content/10-one.yaml:5:19: error: no font has the character U+E000 (it would print as "
-                       ".notdef, an empty box)\n"
+    assert run.err == ("content/10-one.yaml:5:19: error: no font of the report has the character U+E000 "
+                       "(a private-use character)\n"
                        "  5 |       - A private \ue000 character.\n"
                        "    |                   ^\n"
-                       "  hint: the fonts in styles/fonts/ lack it: write it another way, or add a font that has it\n"
+                       "  hint: write the text another way, or add a font made for it to report.yaml under 'fonts:' "
+                       "(see the README, \"Fonts\")\n"
                        "1 error; no PDF written (the last one is unchanged).\n")
     assert (tmp_path / "out.pdf").read_bytes() == b"%PDF old"
