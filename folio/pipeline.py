@@ -151,7 +151,7 @@ def prepare(content: Path, timings: Timings | None = None, env=None, warm: Warm 
         )
         env = env or environment()
         html = render_html(doc, env, info)
-        check_references(html, roots_for(report))
+        check_references(html, roots_for(report), tuple(Path(p) for p in getattr(env.loader, "searchpath", ())))
     with Stopwatch(timings, "glyphs"):
         check_glyphs(html, report, doc)
     return Prepared(report, doc, html)
@@ -188,7 +188,7 @@ _HTML_REF = re.compile(r'<link\b[^>]*?\bhref="([^"]*)"|(?<![\w-])src="([^"]*)"')
 _CSS_REF = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""")
 
 
-def check_references(html: str, roots: tuple[Path, ...]) -> None:
+def check_references(html: str, roots: tuple[Path, ...], templates: tuple[Path, ...] = ()) -> None:
     """Every file the HTML and its stylesheets name, checked as the fetcher will (without WeasyPrint).
 
     A mistake in a template or stylesheet is caught by --check, with its line, instead
@@ -203,7 +203,7 @@ def check_references(html: str, roots: tuple[Path, ...]) -> None:
         try:
             path = project_file(name, PROJECT_ROOT, roots)
         except Refused as exc:
-            problems.add(Position(Path("<the rendered HTML>")), f"{name}: {exc}",
+            problems.add(_in_templates(match.group(1) or match.group(2), templates), f"{name}: {exc}",
                          hint="templates may only name files inside the project (styles/, the content folder)")
             continue
         if path.suffix == ".css":
@@ -224,6 +224,17 @@ def check_references(html: str, roots: tuple[Path, ...]) -> None:
                     sheets.append(found)  # an @import: checked in its turn
     if problems:
         raise BuildError(f"{len(problems)} reference(s) the build would refuse", problems.items)
+
+
+def _in_templates(written: str, templates: tuple[Path, ...]) -> Position:
+    """Where a template writes a name the HTML has (as written, escaped), else the rendered HTML."""
+    for folder in templates:
+        for path in sorted(folder.rglob("*.html")):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                column = line.find(written)
+                if column >= 0:
+                    return Position(path, number, column + 1, column + 1 + len(written))
+    return Position(Path("<the rendered HTML>"))
 
 
 @dataclass
