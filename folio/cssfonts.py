@@ -77,6 +77,8 @@ class Styles:
     variables: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # --x on the root: (weight, order, value)
     page: str = ""  # @page's font-family (running heads, folios)
     unreadable: dict[str, tuple[Path, str]] = field(default_factory=dict)  # family -> a face that is not a font
+    # text the styles themselves draw (content:, list-style-type: strings): (text, stylesheet, selector)
+    generated: list[tuple[str, Path, str]] = field(default_factory=list)
 
     def coverage(self, stack: tuple[str, ...]) -> frozenset[int]:
         points: set[int] = set()
@@ -102,8 +104,9 @@ class Styles:
         return tuple(dict.fromkeys(name.lower() for name in family_names(value)))
 
     def stacks(self) -> set[tuple[str, ...]]:
-        """Every stack the styles set somewhere."""
-        return {self.stack(rule.families) for rule in self.rules} | {self.stack(self.page)}
+        """Every stack the styles set somewhere that names a declared family (not `inherit` alone)."""
+        found = {self.stack(rule.families) for rule in self.rules} | {self.stack(self.page)}
+        return {stack for stack in found if any(family in self.faces for family in stack)}
 
 
 _VAR = re.compile(r"var\(\s*(--[\w-]+)\s*(?:,\s*([^()]*))?\)")
@@ -226,9 +229,14 @@ def _read_sheet(styles: Styles, text: str, path: Path, roots: tuple[Path, ...], 
             _font_face(styles, _declarations(body), path.parent, roots)
         elif keyword == "@page":
             styles.page = next((v for n, v, _ in _declarations(body) if n == "font-family"), styles.page)
+            _generated(styles, body, path, prelude)
+            for box, inner in _blocks(body + ";"):
+                if inner is not None:
+                    _generated(styles, inner, path, f"{prelude} {box}")
         elif keyword == "@media" and re.search(r"\b(print|all)\b", prelude):
             _read_sheet(styles, body, path.with_suffix(f".{order[0]}.media"), roots, order, seen)
         elif not keyword:
+            _generated(styles, body, path, prelude)
             for name, value, important in _declarations(body):
                 if name == "font-family":
                     order[0] += 1
@@ -242,6 +250,26 @@ def _read_sheet(styles: Styles, text: str, path: Path, roots: tuple[Path, ...], 
                             old = styles.variables.get(name)
                             if old is None or (weight, order[0]) >= old[:2]:
                                 styles.variables[name] = (weight, order[0], value)
+
+
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'', re.S)
+_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?|\\(.)", re.S)
+
+
+def _generated(styles: Styles, body: str, path: Path, selector: str) -> None:
+    for name, value, _ in _declarations(body):
+        if name in ("content", "list-style-type", "quotes"):
+            for match in _STRING.finditer(value):
+                text = _ESCAPE.sub(_unescape, match.group(1) if match.group(1) is not None else match.group(2))
+                if text:
+                    styles.generated.append((text, path, selector))
+
+
+def _unescape(match: re.Match) -> str:
+    if match.group(1):
+        code = int(match.group(1), 16)
+        return chr(code) if 0 < code <= 0x10FFFF else "\ufffd"
+    return match.group(2)
 
 
 def _url(text: str) -> str:

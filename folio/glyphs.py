@@ -127,7 +127,7 @@ def check(html: str, roots: tuple[Path, ...], sources: dict[str, Position], file
         everywhere = points if everywhere is None else everywhere & points
     everywhere = everywhere or frozenset()
     suspects = {c for c in set(html) if ord(c) not in everywhere and drawn(c)}
-    problems: list[Problem] = []
+    problems = _in_styles(styles)
     for family, (path, why) in styles.unreadable.items():
         problems.append(Problem(Position(path), f"font of the family '{family}': {why}",
                                 hint="name a .ttf or .otf file (fontTools must be able to open it)"))
@@ -159,6 +159,25 @@ def check(html: str, roots: tuple[Path, ...], sources: dict[str, Position], file
     return problems
 
 
+def _in_styles(styles: Styles) -> list[Problem]:
+    """Characters the styles draw themselves (list bullets, a quotation's dash) that no declared font has."""
+    anywhere: set[int] = set()
+    for stack in styles.stacks():
+        anywhere |= styles.coverage(stack)
+    problems = []
+    for text, path, selector in styles.generated:
+        for char in dict.fromkeys(c for c in text if drawn(c) and ord(c) not in anywhere):
+            problems.append(Problem(_line_of(path, selector), f"{selector}: the text the style adds has "
+                                    f"{describe(char)}, which no font of the styles has",
+                                    hint="use a character the fonts in styles/fonts/ have"))
+    return problems
+
+
+def _line_of(path: Path, selector: str) -> Position:
+    found = _find(selector.split("\n")[0].strip(), path, 1, 1) if path.is_file() else None
+    return found or Position(path)
+
+
 def _composes(text: str, index: int, covered: frozenset[int]) -> bool:
     """A combining mark the engine composes with its base into one character the font has."""
     if index == 0 or unicodedata.category(text[index]) not in _MARKS:
@@ -176,7 +195,7 @@ def script_of(char: str) -> str:
 def script_name(code: str) -> str:
     from fontTools import unicodedata as fonttools_unicodedata
 
-    return {"Zyyy": "common symbols", "Zinh": "combining marks"}.get(code) or fonttools_unicodedata.script_name(code)
+    return fonttools_unicodedata.script_name(code)
 
 
 def describe(char: str) -> str:
@@ -199,7 +218,12 @@ def _kind(char: str) -> str:
         return "a private-use character"
     if category == "Cn":
         return "a code point Unicode does not assign"
-    return f"{script_name(script_of(char))} script"
+    script = script_of(char)
+    if script == "Zyyy":
+        return "a symbol or punctuation mark common to all scripts"
+    if script == "Zinh":
+        return "a combining mark"
+    return f"{script_name(script)} script"
 
 
 def free_font(char: str, script: str) -> str:

@@ -219,3 +219,15 @@ def test_a_report_may_let_the_machine_fonts_stand_in(tmp_path: Path) -> None:
     result = run_cli("--content", opted, "-o", tmp_path / "strict.pdf", "--bundled-fonts-only")
     assert result.code == 1
     assert "10-one.yaml:5:18: error: no font of the report has the character U+10D0" in result.err
+
+
+def test_a_character_the_styles_draw_is_checked(tmp_path: Path) -> None:
+    """A list bullet (or any `content:` string) no declared font has: found at its stylesheet's rule."""
+    sheet = tmp_path / "list.css"
+    sheet.write_text('p { color: black; }\nul > li {\n  list-style-type: "\\1000\\2002";\n}\n', encoding="utf-8")
+    links = "".join(f'<link rel="stylesheet" href="{name}">'
+                    for name in ("styles/fonts.css", "styles/tokens.css", "styles/typography.css", sheet.as_uri()))
+    html = f"<html><head>{links}</head><body><ul><li>x</li></ul></body></html>"
+    problems = glyphs.check(html, (ROOT / "styles", tmp_path), {}, [])
+    assert [(p.position.path, p.position.line, p.message) for p in problems] == [
+        (sheet, 2, "ul > li: the text the style adds has U+1000 MYANMAR LETTER KA, which no font of the styles has")]
