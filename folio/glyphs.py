@@ -47,7 +47,6 @@ EMOJI = "Noto Emoji"
 # the default-ignorable marks.
 _SILENT = {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"}
 _IGNORABLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]")
-_MARKS = {"Mn", "Mc", "Me"}
 
 
 def drawn(char: str) -> bool:
@@ -138,8 +137,10 @@ def check(html: str, roots: tuple[Path, ...], sources: dict[str, Position], file
     for text, open_ in _texts(html, wanted):
         stack = cascade.stack(open_[-1].key)
         covered = styles.coverage(stack)
-        for index, char in enumerate(text):
-            if char not in suspects or ord(char) in covered or _composes(text, index, covered):
+        # the engine composes a base and its marks into one glyph where the font has it (NFC),
+        # and draws a composed character from its parts where it has those instead (NFD)
+        for char in text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text):
+            if ord(char) in covered or not drawn(char) or _from_parts(char, covered):
                 continue
             # outside any block (cover, contents), each text stands for itself
             block = open_[-1].src or f"text:{text}"
@@ -178,12 +179,10 @@ def _line_of(path: Path, selector: str) -> Position:
     return found or Position(path)
 
 
-def _composes(text: str, index: int, covered: frozenset[int]) -> bool:
-    """A combining mark the engine composes with its base into one character the font has."""
-    if index == 0 or unicodedata.category(text[index]) not in _MARKS:
-        return False
-    composed = unicodedata.normalize("NFC", text[index - 1] + text[index])
-    return len(composed) == 1 and ord(composed) in covered
+def _from_parts(char: str, covered: frozenset[int]) -> bool:
+    """A composed character (é) the engine draws from its decomposition (e and a combining acute)."""
+    parts = unicodedata.normalize("NFD", char)
+    return len(parts) > 1 and all(ord(part) in covered for part in parts)
 
 
 def script_of(char: str) -> str:

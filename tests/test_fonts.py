@@ -231,3 +231,11 @@ def test_a_character_the_styles_draw_is_checked(tmp_path: Path) -> None:
     problems = glyphs.check(html, (ROOT / "styles", tmp_path), {}, [])
     assert [(p.position.path, p.position.line, p.message) for p in problems] == [
         (sheet, 2, "ul > li: the text the style adds has U+1000 MYANMAR LETTER KA, which no font of the styles has")]
+
+
+def test_marks_composed_or_decomposed_as_the_engine_does(tmp_path: Path) -> None:
+    """Vietnamese written decomposed (e, circumflex, acute) is drawn from the composed glyph; a
+    composed letter the font lacks (U+1E31 K WITH ACUTE) from k and the combining acute."""
+    content = write_report(tmp_path / "c", chapters={"10-one.yaml": chapter("Vie\u0302\u0301t and \u1e31.")})
+    result = run_cli("--check", "--content", content)
+    assert result.code == 0, result.err
