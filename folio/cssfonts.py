@@ -79,21 +79,29 @@ class Styles:
     unreadable: dict[str, tuple[Path, str]] = field(default_factory=dict)  # family -> a face that is not a font
     # text the styles themselves draw (content:, list-style-type: strings): (text, stylesheet, selector)
     generated: list[tuple[str, Path, str]] = field(default_factory=list)
+    _covered: dict[tuple[str, ...], frozenset[int]] = field(default_factory=dict)  # per stack, and per (family,)
 
     def coverage(self, stack: tuple[str, ...]) -> frozenset[int]:
-        points: set[int] = set()
-        for family in stack:
-            points |= self.family_cmap(family)
-        return frozenset(points)
+        """The code points some face of the stack has."""
+        found = self._covered.get(stack)
+        if found is None:
+            points: set[int] = set()
+            for family in stack:
+                points |= self.family_cmap(family)
+            found = self._covered[stack] = frozenset(points)
+        return found
 
     def family_cmap(self, family: str) -> frozenset[int]:
-        points: set[int] = set()
-        for path in self.faces.get(family, []):
-            try:
-                points |= cmap(path)
-            except (OSError, ValueError) as exc:
-                self.unreadable.setdefault(family, (path, str(exc)))
-        return frozenset(points)
+        found = self._covered.get((family,), None) if family in self.faces else frozenset()
+        if found is None:
+            points: set[int] = set()
+            for path in self.faces[family]:
+                try:
+                    points |= cmap(path)
+                except (OSError, ValueError) as exc:
+                    self.unreadable.setdefault(family, (path, str(exc)))
+            found = self._covered[(family,)] = frozenset(points)
+        return found
 
     def stack(self, value: str) -> tuple[str, ...]:
         """A font-family value as family names (lower case), var() resolved from the root."""

@@ -14,6 +14,7 @@ at once (a set difference); only what is left is looked for element by element.
 
 from __future__ import annotations
 
+import bisect
 import html as html_lib
 import re
 import unicodedata
@@ -139,7 +140,8 @@ def check(html: str, roots: tuple[Path, ...], sources: dict[str, Position], file
         covered = styles.coverage(stack)
         # the engine composes a base and its marks into one glyph where the font has it (NFC),
         # and draws a composed character from its parts where it has those instead (NFD)
-        for char in text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text):
+        normal = unicodedata.is_normalized("NFC", text)
+        for char in (m.group() for m in wanted.finditer(text)) if normal else unicodedata.normalize("NFC", text):
             if ord(char) in covered or not drawn(char) or _from_parts(char, covered):
                 continue
             # outside any block (cover, contents), each text stands for itself
@@ -148,9 +150,10 @@ def check(html: str, roots: tuple[Path, ...], sources: dict[str, Position], file
             group.src = open_[-1].src
             group.chars.setdefault(char)
     seen: set[tuple[str, int, int, str]] = set()
+    read = _Sources()
     for (_src, script, _), missing in groups.items():
         first = next(iter(missing.chars))
-        where = place(first, sources.get(missing.src), files, language)
+        where = place(first, sources.get(missing.src), files, language, read)
         key = (str(where.path), where.line, where.column, script)
         if key in seen:
             continue
@@ -175,7 +178,7 @@ def _in_styles(styles: Styles) -> list[Problem]:
 
 
 def _line_of(path: Path, selector: str) -> Position:
-    found = _find(selector.split("\n")[0].strip(), path, 1, 1) if path.is_file() else None
+    found = _Sources().find(selector.split("\n")[0].strip(), path, 1, 1) if path.is_file() else None
     return found or Position(path)
 
 
@@ -248,29 +251,47 @@ def hint(char: str, script: str, stack: tuple[str, ...] = (), styles: Styles | N
     return hint
 
 
-def place(char: str, start: Position | None, files: list[Path], language: str) -> Position:
+def place(char: str, start: Position | None, files: list[Path], language: str,
+          sources: _Sources | None = None) -> Position:
     """Where the character is written: in its block from the block's first line, else the first
     place a content file has it, else folio's fixed words or a template."""
+    sources = sources if sources is not None else _Sources()
     if start is not None and start.line:
-        found = _find(char, start.path, start.line, start.column)
+        found = sources.find(char, start.path, start.line, start.column)
         if found is not None:
             return found
     extra = [PROJECT_ROOT / "folio" / "words" / f"{language.split('-')[0]}.yaml",
              *sorted(TEMPLATES_DIR.rglob("*.html"))]
     for path in [*([start.path] if start is not None else []), *files, *extra]:
-        found = _find(char, path, 1, 1)
+        found = sources.find(char, path, 1, 1)
         if found is not None:
             return found
     return start or Position(files[0] if files else Path("report.yaml"))
 
 
-def _find(char: str, path: Path, line: int, column: int) -> Position | None:
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    for number in range(max(line, 1), len(lines) + 1):
-        at = lines[number - 1].find(char, column - 1 if number == line and column else 0)
-        if at >= 0:
-            return Position(path, number, at + 1, at + 2)
-    return None
+class _Sources:
+    """The files searched for characters, each read once: its text and where its lines start."""
+
+    def __init__(self) -> None:
+        self.files: dict[Path, tuple[str, list[int]] | None] = {}
+
+    def find(self, char: str, path: Path, line: int, column: int) -> Position | None:
+        """The first `char` at or after line:column of the file."""
+        if path not in self.files:
+            try:
+                text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+            except (OSError, UnicodeDecodeError):
+                self.files[path] = None
+            else:
+                self.files[path] = (text, [0, *(m.end() for m in re.finditer("\n", text))])
+        known = self.files[path]
+        if known is None:
+            return None
+        text, starts = known
+        if line > len(starts):
+            return None
+        at = text.find(char, starts[max(line, 1) - 1] + max(column, 1) - 1)
+        if at < 0:
+            return None
+        number = bisect.bisect_right(starts, at)
+        return Position(path, number, at - starts[number - 1] + 1, at - starts[number - 1] + 2)
