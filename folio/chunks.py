@@ -12,7 +12,8 @@ layout, and a part reads the latest counts before each layout; the last build's 
 (record.py) give a repeat build every count from the start. The front matter is laid out
 once every part has been mended once (a cold build) or at once (a repeat build). A part
 whose pages were laid out under a folio (or a cross-reference's page number) that turned
-out wrong is laid out once more with the same mends.
+out wrong is laid out once more with the same mends. When a part fails, no more work is
+given out, the parts under way finish, and the errors of every failed part are told together.
 """
 
 from __future__ import annotations
