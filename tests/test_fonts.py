@@ -239,3 +239,21 @@ def test_marks_composed_or_decomposed_as_the_engine_does(tmp_path: Path) -> None
     content = write_report(tmp_path / "c", chapters={"10-one.yaml": chapter("Vie\u0302\u0301t and \u1e31.")})
     result = run_cli("--check", "--content", content)
     assert result.code == 0, result.err
+
+
+def test_a_character_on_the_cover_is_found_in_report_yaml(tmp_path: Path) -> None:
+    """Text outside any block (the cover, the contents, running heads) is found where it is written."""
+    content = write_report(tmp_path / "c", MINIMAL_REPORT + "subtitle: Notes from Yangon \u1000\n")
+    result = run_cli("--check", "--content", content)
+    assert result.code == 1
+    assert "report.yaml:7:29: error: no font of the report has the character U+1000" in result.err
+    assert result.err.count("error:") == 1
+
+
+def test_a_font_linked_from_outside_the_project_is_refused(tmp_path: Path) -> None:
+    content = write_report(tmp_path / "c", MINIMAL_REPORT + "fonts:\n  - file: Own.ttf\n    licence: OFL.txt\n")
+    (content / "Own.ttf").symlink_to(own_font(tmp_path / "elsewhere" / "Own.ttf"))
+    shutil.copy(OFL, content / "OFL.txt")
+    result = run_cli("--check", "--content", content)
+    assert result.code == 1
+    assert "report.yaml:8:11: error: fonts[0].file: Own.ttf: a symbolic link pointing outside the project" in result.err
