@@ -247,7 +247,7 @@ def hint(char: str, script: str, stack: tuple[str, ...] = (), styles: Styles | N
             "(see the README, \"Fonts\")")
     if elsewhere:
         hint = (f"the family '{elsewhere[0]}' has it, but this text is set in "
-                f"{', '.join(repr(f) for f in stack) or 'no declared family'}; " + hint)
+                f"{', '.join(repr(styles.names.get(f, f)) for f in stack) or 'no declared family'}; " + hint)
     return hint
 
 

@@ -65,7 +65,7 @@ def test_each_text_is_checked_against_its_own_stack(tmp_path: Path) -> None:
     result = run_cli("--check", "--content", content)
     assert result.code == 1
     assert "10-one.yaml:3:15: error: no font of the report has the character U+20BF BITCOIN SIGN" in result.err
-    assert "the family 'Report Serif' has it, but this text is set in 'report sans'" in result.err
+    assert "the family 'Report Serif' has it, but this text is set in 'Report Sans', 'Report Khmer'" in result.err
     assert result.err.count("error:") == 1  # the paragraph is fine
 
 
