@@ -36,8 +36,8 @@ def parser() -> argparse.ArgumentParser:
                    help="mark this build a draft (watermark, build time in the footer), whatever "
                         "report.yaml's status says")
     p.add_argument("--bundled-fonts-only", action="store_true",
-                   help="fail when a character is missing from the fonts in styles/fonts, instead of "
-                        "taking it from a font installed on this machine")
+                   help="use no font installed on this machine, even if report.yaml says 'system_fonts: true' "
+                        "(without that setting, this is what every build does)")
     p.add_argument("--preflight", action="store_true",
                    help="print the layout defects found and mended, page by page, with a summary line")
     p.add_argument("--no-mend", action="store_true",

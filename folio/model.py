@@ -148,6 +148,19 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class ReportFont:
+    """A font file the report brings (report.yaml `fonts:`), checked: inside the project, a font, licensed."""
+
+    file: Path  # real path, inside the content folder or styles/fonts
+    licence: Path
+    role: str  # fallback (after the styles' faces), serif or sans (first in that stack)
+    family: str  # the font's own family name, from its name table
+    weight: int  # 100-900, from its OS/2 table
+    italic: bool
+    pos: Position
+
+
+@dataclass(frozen=True)
 class Report:
     folder: Path  # the content folder; images are relative to it
     slug: str
@@ -171,6 +184,8 @@ class Report:
     chapter_start: str = "page"  # page: a new page; right: a new right-hand page
     lists: tuple[str, ...] = field(default=())  # "figures", "tables": lists after the contents
     file: Path | None = None
+    fonts: tuple[ReportFont, ...] = ()  # the report's own fonts (report.yaml `fonts:`), in order
+    system_fonts: bool = False  # the machine's fonts may stand in for a missing glyph (opt-in)
 
     @property
     def full_title(self) -> str:

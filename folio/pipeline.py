@@ -22,7 +22,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import chunks, model, notesplit, parts, preflight, profiles, record
+from . import chunks, cssfonts, fonts, glyphs, model, notesplit, parts, preflight, profiles, record
 from .errors import BuildError, ContentError, Position, Problem, Problems
 from .paths import PROJECT_ROOT, STYLES_DIR, Refused, project_file
 from .render import STYLESHEETS, BuildInfo, build_timestamp, built_at, environment, page_css, render_html, status_css
@@ -149,12 +149,35 @@ def prepare(content: Path, timings: Timings | None = None, env=None, warm: Warm 
         info = BuildInfo(
             timestamp=build_timestamp(doc, epoch),
             stylesheets=STYLESHEETS,
-            page_css=Markup(page_css(doc) + "\n" + status_css(doc, built_at(epoch))),
+            page_css=Markup(page_css(doc) + "\n" + status_css(doc, built_at(epoch)) + "\n" + _fonts_css(report)),
         )
         env = env or environment()
         html = render_html(doc, env, info)
-        check_references(html, roots_for(report))
+        check_references(html, roots_for(report), tuple(Path(p) for p in getattr(env.loader, "searchpath", ())))
+    with Stopwatch(timings, "glyphs"):
+        check_glyphs(html, report, doc)
     return Prepared(report, doc, html)
+
+
+def _fonts_css(report: model.Report) -> str:
+    """The @font-face rules and stacks of the fonts report.yaml names (fonts.py)."""
+    if not report.fonts:
+        return ""
+    return fonts.css(report.fonts, cssfonts.variables(STYLESHEETS, roots_for(report)))
+
+
+def check_glyphs(html: str, report: model.Report, doc: Document) -> None:
+    """Every character no font of the report has, at its content's place, before any layout.
+
+    A report that lets the machine's fonts stand in (`system_fonts: true`) is not checked:
+    what the machine has decides, and the engine still fails on a glyph none has.
+    """
+    if report.system_fonts:
+        return
+    files = [f for f in (report.file, *(c.file for c in report.chapters)) if f is not None]
+    found = glyphs.check(html, roots_for(report), doc.sources, files, report.language)
+    if found:
+        raise ContentError(found)
 
 
 def _echo(message: str) -> bool:
@@ -167,7 +190,7 @@ _HTML_REF = re.compile(r'<link\b[^>]*?\bhref="([^"]*)"|(?<![\w-])src="([^"]*)"')
 _CSS_REF = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""")
 
 
-def check_references(html: str, roots: tuple[Path, ...]) -> None:
+def check_references(html: str, roots: tuple[Path, ...], templates: tuple[Path, ...] = ()) -> None:
     """Every file the HTML and its stylesheets name, checked as the fetcher will (without WeasyPrint).
 
     A mistake in a template or stylesheet is caught by --check, with its line, instead
@@ -182,7 +205,7 @@ def check_references(html: str, roots: tuple[Path, ...]) -> None:
         try:
             path = project_file(name, PROJECT_ROOT, roots)
         except Refused as exc:
-            problems.add(Position(Path("<the rendered HTML>")), f"{name}: {exc}",
+            problems.add(_in_templates(match.group(1) or match.group(2), templates), f"{name}: {exc}",
                          hint="templates may only name files inside the project (styles/, the content folder)")
             continue
         if path.suffix == ".css":
@@ -203,6 +226,17 @@ def check_references(html: str, roots: tuple[Path, ...]) -> None:
                     sheets.append(found)  # an @import: checked in its turn
     if problems:
         raise BuildError(f"{len(problems)} reference(s) the build would refuse", problems.items)
+
+
+def _in_templates(written: str, templates: tuple[Path, ...]) -> Position:
+    """Where a template writes a name the HTML has (as written, escaped), else the rendered HTML."""
+    for folder in templates:
+        for path in sorted(folder.rglob("*.html")):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                column = line.find(written)
+                if column >= 0:
+                    return Position(path, number, column + 1, column + 1 + len(written))
+    return Position(Path("<the rendered HTML>"))
 
 
 @dataclass
@@ -227,7 +261,8 @@ class BuildOptions:
     html_out: Path | None = None  # also write the HTML that was typeset (the first profile's)
     profile: str = "screen"  # screen, print or all (see profiles.py)
     draft: bool = False  # mark this build a draft whatever report.yaml's status says
-    bundled_fonts_only: bool = False  # no system font may stand in for a missing glyph (fails instead)
+    # no font of the machine, even if report.yaml says `system_fonts: true` (the default without it)
+    bundled_fonts_only: bool = False
     mend: bool = True  # preflight mends the defects it finds (False: the engine's pages, untouched)
     strict: bool = False  # a defect preflight cannot mend fails the build
     fresh: bool = False  # ignore the last build's mends (record.py): find and mend from scratch
@@ -374,7 +409,8 @@ def _layout(prepared: Prepared, html: str, options: BuildOptions, fetcher, check
 
     return typeset.layout(html, PROJECT_ROOT.as_uri() + "/", roots_for(prepared.report),
                           pdf_options=profiles.pdf_options(), fetcher=fetcher,
-                          bundled_fonts_only=options.bundled_fonts_only, check_notes=check_notes)
+                          system_fonts=prepared.report.system_fonts and not options.bundled_fonts_only,
+                          check_notes=check_notes)
 
 
 def _with_stylesheets(html: str, sheets: tuple[str, ...]) -> str:
@@ -418,29 +454,21 @@ _NOTDEF = re.compile(r"\.notdef glyph rendered for Unicode string unsupported by
 
 
 def _with_glyph_places(error: BuildError, report: model.Report) -> BuildError:
-    """A character no font has, pointed out where the content has it (the engine names no place)."""
+    """A character no font has, pointed out where the content has it (the engine names no place).
+
+    glyphs.check finds them before layout; this is for what it cannot see (a report that lets the
+    machine's fonts stand in, built with --bundled-fonts-only)."""
     lines = str(error).splitlines()[1:]
     codes = [match.group(1) for line in lines if (match := _NOTDEF.search(line))]
     if not codes or len(codes) != len(lines):
         return error
-    problems = []
     files = [f for f in (report.file, *(c.file for c in report.chapters)) if f is not None]
+    problems = []
     for code in dict.fromkeys(codes):
-        found = _first(chr(int(code, 16)), files)
-        problems.append(Problem(found or Position(Path("<the rendered HTML>")),
-                                f"no font has the character U+{code} (it would print as .notdef, an empty box)",
-                                hint="the fonts in styles/fonts/ lack it: write it another way, or add a font "
-                                     "that has it"))
+        char = chr(int(code, 16))
+        problems.append(Problem(glyphs.place(char, None, files, report.language), glyphs.message(char, []),
+                                hint=glyphs.hint(char, glyphs.script_of(char))))
     return BuildError(str(error), problems)
-
-
-def _first(char: str, files: list[Path]) -> Position | None:
-    for path in files:
-        for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
-            column = line.find(char)
-            if column >= 0:
-                return Position(path, number, column + 1)
-    return None
 
 
 def default_output(report: model.Report) -> Path:

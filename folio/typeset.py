@@ -190,19 +190,20 @@ class Laid:
 
 
 def layout(html: str, base_url: str, roots: tuple[Path, ...], *, pdf_options: dict | None = None,
-           fetcher: ProjectFetcher | None = None, bundled_fonts_only: bool = False,
+           fetcher: ProjectFetcher | None = None, system_fonts: bool = False,
            check_notes: bool = True) -> Laid:
     """Lay the HTML out into pages; any engine warning is a BuildError.
 
     `check_notes` False leaves footnote_fix.check_notes to the caller: the preflight lays out
     pages with a note not yet cut, mends them, and checks the pages it keeps.
 
-    With `bundled_fonts_only`, fontconfig sees no system font at all, so a character that
-    the bundled fonts lack is drawn as .notdef, which the engine logs and the build refuses,
-    instead of being taken silently from whatever font the machine has.
+    Unless `system_fonts` (report.yaml's opt-in), fontconfig sees no font of the machine at
+    all, only the stylesheets' @font-face files: a character they lack is drawn as .notdef,
+    which the engine logs and the build refuses, instead of being taken silently from
+    whatever font the machine has, and the PDF depends on the project alone.
     """
     fetcher = fetcher or ProjectFetcher(roots)
-    with engine_messages(base_url) as log, _fonts_only(bundled_fonts_only):
+    with engine_messages(base_url) as log, _fonts_only(not system_fonts):
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
             **(pdf_options or {}))
     # The engine swallows some fetch failures (a font: "Font-face 'X' cannot be loaded"); say why.

@@ -513,7 +513,7 @@ def slugify(text: str) -> str:
 REPORT_REQUIRED = ("title", "issuer", "date", "chapters")
 REPORT_OPTIONAL = ("slug", "language", "paper", "status", "embargo", "issuer_native", "subtitle",
                    "edition", "period", "occasion", "occasion_dates", "place", "subject", "keywords",
-                   "chapter_start", "lists")
+                   "chapter_start", "lists", "fonts", "system_fonts")
 
 
 def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | None = None) -> m.Report | None:
@@ -560,6 +560,8 @@ def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | 
         if t.value not in ("figures", "tables"):
             r.error(t.pos, "lists", f"expected 'figures' or 'tables', found {t.value!r}")
     chapters = _chapters(r, folder, node, chapter_cache)
+    fonts = _fonts(r, folder, node)
+    system_fonts = r.boolean(node, "system_fonts", "", False)
     if title is None or issuer is None or date is None:
         return None
     default_slug = slugify(f"{title.value} {edition.value if edition else ''}")
@@ -586,7 +588,55 @@ def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | 
         chapter_start=r.choice(node, "chapter_start", "", ("page", "right"), "page"),
         lists=tuple(x for x in lists if x in ("figures", "tables")),
         file=path,
+        fonts=fonts,
+        system_fonts=system_fonts,
     )
+
+
+def _fonts(r: Reader, folder: Path, node: Mapping) -> tuple[m.ReportFont, ...]:
+    """`fonts:` -- each a mapping: `file` and `licence` (paths in the content folder or styles/fonts),
+    `role` (fallback, serif or sans): a real font, with its licence, inside the project."""
+    from . import fonts as f
+    from .paths import Refused
+
+    found: list[m.ReportFont] = []
+    seen: dict[Path, Position] = {}
+    for i, item in enumerate(r.sequence(node, "fonts", "")):
+        where = f"fonts[{i}]"
+        if r.mapping(item, where, ("file", "licence"), ("role",), "(a font: file, licence, role)") is None:
+            continue
+        assert isinstance(item, Mapping)
+        role = r.choice(item, "role", where, f.ROLES, "fallback")
+        paths: dict[str, Path] = {}
+        for key in ("file", "licence"):
+            text = r.text(item, key, where, required=True)
+            if text is None:
+                continue
+            value = item.entries[key][1]
+            pos = value.end_pos if isinstance(value, Scalar) else text.pos
+            try:
+                paths[key] = f.find_file(text.value, folder, f.styles_fonts())
+            except Refused as exc:
+                r.error(pos, f"{where}.{key}", f"{text.value}: {exc}",
+                        hint="name a file inside the content folder (or styles/fonts/), relative to report.yaml"
+                        if key == "file" else "every font comes with its licence: name the licence file "
+                        "shipped with the font (e.g. OFL.txt), inside the content folder")
+        if "file" not in paths:
+            continue
+        file_pos = item.entries["file"][1].pos
+        try:
+            family, weight, italic = f.font_info(paths["file"])
+        except (OSError, ValueError) as exc:
+            r.error(file_pos, f"{where}.file", f"{item.entries['file'][1].value}: {exc}",  # type: ignore[union-attr]
+                    hint="name a TrueType or OpenType font file (.ttf, .otf)")
+            continue
+        if paths["file"] in seen:
+            r.error(file_pos, f"{where}.file", "the font is listed twice")
+            continue
+        seen[paths["file"]] = file_pos
+        if "licence" in paths:
+            found.append(m.ReportFont(paths["file"], paths["licence"], role, family, weight, italic, item.pos))
+    return tuple(found)
 
 
 def _date(r: Reader, node: Mapping) -> dt.date | None:
