@@ -41,6 +41,7 @@ _SETTINGS = ("MPLCONFIGDIR", "MATPLOTLIBRC", "MPL_IGNORE_SYSTEM_FONTS")
 class Library:
     matplotlib: Any
     families: tuple[str, ...]  # the registered faces' family names, sans first
+    sans_characters: frozenset[str]  # what the sans face can draw
 
 
 _loaded: Library | None = None
@@ -84,7 +85,8 @@ def _import(home: Path) -> Library:
         name = font_manager.FontProperties(fname=str(font)).get_name()
         if name not in families:
             families.append(name)
-    return Library(matplotlib, tuple(families))
+    charmap = font_manager.get_font(str(FONT_FILES[0])).get_charmap()
+    return Library(matplotlib, tuple(families), frozenset(chr(c) for c in charmap) | {"\n"})
 
 
 class Captured:
