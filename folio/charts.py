@@ -42,7 +42,8 @@ HEIGHT_MM = 68.0
 FONT_PT = 8.0
 MM = 72 / 25.4  # points in a millimetre
 MAX_BARS_UPRIGHT = 12  # more categories than this lie down as horizontal bars
-ROW_MM = 3.4  # a horizontal bar's row: per line of its label, plus a gap
+ROW_MM = 3.4  # a horizontal bar's row: per line of its label (8 pt), plus a gap
+MAX_HEIGHT_MM = 200.0  # a page's text block, less a heading and the caption
 # What matplotlib may say that is no trouble: it only measures with the bundled faces. A
 # character none has is drawn by the engine, which reports it at its place in the content
 # (pipeline._with_glyph_places); a weight a fallback face lacks is the engine's choice too.
@@ -75,6 +76,7 @@ class Layout:
     labels: tuple[str, ...]  # wrapped with newlines
     height_mm: float
     label_step: int = 1  # a line chart labels every n-th point
+    title: str = ""  # wrapped to the room beside the labels
 
 
 def render_svg(data: ChartData, home: Path | None = None) -> str:
@@ -121,7 +123,7 @@ def render_svg(data: ChartData, home: Path | None = None) -> str:
         if data.units:
             (ax.set_xlabel if layout.horizontal else ax.set_ylabel)(data.units)
         if data.title:
-            ax.set_title(data.title, loc="left", fontweight="semibold", color=ink, fontsize=FONT_PT + 1, pad=8)
+            ax.set_title(layout.title, loc="left", fontweight="semibold", color=ink, fontsize=FONT_PT + 1, pad=8)
         if len(data.series) > 1:  # handles and names given: a name starting with "_" is still shown
             ax.legend(handles, [name for name, _ in data.series], frameon=False, loc="upper left",
                       bbox_to_anchor=(1.0, 1.0), fontsize=FONT_PT)
@@ -164,10 +166,17 @@ def _layout(data: ChartData) -> Layout:
     from matplotlib.textpath import text_to_path
 
     prop = FontProperties(size=FONT_PT)
+    title_prop = FontProperties(size=FONT_PT + 1, weight="semibold")
 
     @cache
     def width(text: str) -> float:  # in points
         return text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0] if text else 0.0
+
+    def title_width(text: str) -> float:
+        return text_to_path.get_text_width_height_descent(text, title_prop, ismath=False)[0]
+
+    def title(room: float) -> str:
+        return "\n".join(_wrap(data.title, room, title_width)) if data.title else ""
 
     legend = 0.0
     if len(data.series) > 1:
@@ -179,19 +188,21 @@ def _layout(data: ChartData) -> Layout:
         longest = max(width(label) for label in data.labels) + 6
         step = next((s for s in (1, 2, 3, 4, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000)
                      if longest <= slot * s), max(1, count))
-        return Layout(False, data.labels, HEIGHT_MM, step)
+        return Layout(False, data.labels, HEIGHT_MM, step, title(plot + legend - 12))
     horizontal = data.orientation == "horizontal" or (data.orientation == "auto" and count > MAX_BARS_UPRIGHT)
     if not horizontal:
         upright = [_wrap(label, slot - 4, width) for label in data.labels]
         fits = all(len(lines) <= 2 and all(width(line) <= slot - 2 for line in lines) for lines in upright)
         horizontal = data.orientation == "auto" and not fits
     if not horizontal:
-        return Layout(False, tuple("\n".join(lines) for lines in upright), HEIGHT_MM)
+        return Layout(False, tuple("\n".join(lines) for lines in upright), HEIGHT_MM, 1, title(plot + legend - 12))
     column = TEXT_WIDTH_MM * MM * 0.32  # the labels' column beside the bars
     lying = [_wrap(label, column, width) for label in data.labels]
     lines = max(len(wrapped) for wrapped in lying)
-    height = max(HEIGHT_MM, count * (ROW_MM * lines + 1.8) + (24 if data.title else 16))
-    return Layout(True, tuple("\n".join(wrapped) for wrapped in lying), height)
+    heading = title(TEXT_WIDTH_MM * MM * 0.62)
+    rows = count * (ROW_MM * (lines - 1) + ROW_MM + 0.8)
+    height = min(MAX_HEIGHT_MM, max(HEIGHT_MM, rows + 16 + 4.5 * heading.count("\n") + (8 if heading else 0)))
+    return Layout(True, tuple("\n".join(wrapped) for wrapped in lying), height, 1, heading)
 
 
 def _wrap(text: str, room: float, width) -> list[str]:
@@ -216,7 +227,8 @@ def _draw(ax, data: ChartData, layout: Layout, colours: list[str]) -> list:
         markers = "osD^v"
         for i, (_, values) in enumerate(data.series):
             ys = [math.nan if v is None else v for v in values]  # NaN: matplotlib leaves a gap
-            (line,) = ax.plot(x, ys, color=colours[i], marker=markers[i % len(markers)], markersize=3.5)
+            (line,) = ax.plot(x, ys, color=colours[i], marker=markers[i % len(markers)], markersize=3.5,
+                              clip_on=False)  # a point on the axis's end is drawn whole
             handles.append(line)
         shown = x[:: layout.label_step]
         ax.set_xticks(shown, [layout.labels[i] for i in shown])
