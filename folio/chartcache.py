@@ -59,6 +59,8 @@ def fill(html: str, charts: Mapping[str, tuple[ChartData, Position]], folder: Pa
     """
     from .charts import ChartTrouble
 
+    if folder is not None and folder.is_symlink():
+        folder = None  # a cache that leads elsewhere is not read
     drawn: dict[str, str] = {}
     problems = Problems()
     for key in dict.fromkeys(_PLACEHOLDER.findall(html)):

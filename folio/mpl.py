@@ -56,10 +56,11 @@ def library(home: Path | None = None) -> Library:
 
 
 def _import(home: Path) -> Library:
-    home.mkdir(parents=True, exist_ok=True)
-    rc = home / "matplotlibrc"
-    if not rc.is_file():
-        rc.write_text("# folio's own: matplotlib's defaults, whatever the machine says\n", encoding="utf-8")
+    try:
+        rc = _own_rc(home)
+    except OSError:  # the output's folder cannot hold it: a folder of folio's own for this process
+        rc = _own_rc(Path(tempfile.mkdtemp(prefix="folio-matplotlib-")))
+    home = rc.parent
     hidden = {k: v for k, v in os.environ.items() if k.startswith(("MPL", "MATPLOTLIB"))}
     for name in hidden:
         del os.environ[name]
@@ -87,6 +88,18 @@ def _import(home: Path) -> Library:
             families.append(name)
     charmap = font_manager.get_font(str(FONT_FILES[0])).get_charmap()
     return Library(matplotlib, tuple(families), frozenset(chr(c) for c in charmap) | {"\n"})
+
+
+def _own_rc(home: Path) -> Path:
+    """folio's matplotlibrc in `home`: empty, so that matplotlib's built-in defaults hold."""
+    if home.is_symlink():
+        raise OSError(f"{home} is a symbolic link")
+    home.mkdir(parents=True, exist_ok=True)
+    rc = home / "matplotlibrc"
+    if not rc.is_file() or rc.is_symlink():
+        rc.unlink(missing_ok=True)
+        rc.write_text("# folio's own: matplotlib's defaults, whatever the machine says\n", encoding="utf-8")
+    return rc
 
 
 class Captured:

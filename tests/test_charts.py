@@ -315,3 +315,13 @@ def test_the_digest_follows_the_data_and_the_design(monkeypatch) -> None:
     design = chartcache._design()
     monkeypatch.setattr(chartcache, "_design", lambda: {**design, "matplotlib": "9.9"})
     assert chartcache.digest(one) != before
+
+
+def test_a_cache_folder_that_is_a_link_elsewhere_is_neither_read_nor_written(tmp_path: Path) -> None:
+    prepared = prepare(folder_with(tmp_path, chart()))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / chartcache.FOLDER).symlink_to(elsewhere)
+    html = chartcache.fill(prepared.sketch, prepared.doc.charts, tmp_path / "build" / chartcache.FOLDER)
+    assert html == prepared.html and list(elsewhere.iterdir()) == []
