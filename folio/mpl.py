@@ -14,9 +14,11 @@ the report's bundled fonts registered by file name.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
+import shutil
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -51,15 +53,22 @@ def library(home: Path | None = None) -> Library:
     """matplotlib, imported once per process; `home` is folio's folder for its configuration."""
     global _loaded
     if _loaded is None:
-        _loaded = _import(home or Path(tempfile.mkdtemp(prefix="folio-matplotlib-")))
+        _loaded = _import(home or _temporary())
     return _loaded
+
+
+def _temporary() -> Path:
+    """A folder of folio's own for matplotlib, removed when the process ends (it is read at import)."""
+    folder = Path(tempfile.mkdtemp(prefix="folio-matplotlib-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def _import(home: Path) -> Library:
     try:
         rc = _own_rc(home)
     except OSError:  # the output's folder cannot hold it: a folder of folio's own for this process
-        rc = _own_rc(Path(tempfile.mkdtemp(prefix="folio-matplotlib-")))
+        rc = _own_rc(_temporary())
     home = rc.parent
     hidden = {k: v for k, v in os.environ.items() if k.startswith(("MPL", "MATPLOTLIB"))}
     for name in hidden:
