@@ -281,10 +281,11 @@ def _value_axis(ax, data: ChartData, horizontal: bool, rule: str) -> None:
         low, high = min(values), max(values)
     if data.kind != "line":  # bars grow from zero
         low, high = min(low, 0.0), max(high, 0.0)
-    if low == high:
-        low, high = low - 1, high + 1
+    if low == high:  # one value (or all equal): an axis around it, at its own scale
+        pad = abs(low) / 2 or 1.0
+        low, high = (low - pad, high + pad) if data.kind == "line" else (min(low, 0.0), max(high, pad))
     integers = all(float(v).is_integer() for v in values)
-    locator = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10], integer=integers, min_n_ticks=3)
+    locator = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10], integer=integers, min_n_ticks=2 if integers else 3)
     ticks = [t for t in locator.tick_values(low, high)]
     below = [t for t in ticks if t <= low + 1e-12 * max(1.0, abs(low))]
     above = [t for t in ticks if t >= high - 1e-12 * max(1.0, abs(high))]
