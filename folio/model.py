@@ -83,7 +83,7 @@ class Figure:
 @dataclass(frozen=True)
 class Series:
     name: Text
-    values: tuple[float, ...]
+    values: tuple[float | None, ...]  # None: a missing value (`null`), a gap in a line, no bar
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,7 @@ class Chart:
     show_table: bool = False
     id: str = ""
     pos: Position | None = None
+    orientation: str = "auto"  # bars: auto (horizontal when the labels need it), vertical, horizontal
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import html as html_lib
 import logging
 import os
@@ -22,7 +23,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import chunks, cssfonts, fonts, glyphs, model, notesplit, parts, preflight, profiles, record
+from . import chartcache, chunks, cssfonts, fonts, glyphs, model, notesplit, parts, preflight, profiles, record
 from .errors import BuildError, ContentError, Position, Problem, Problems
 from .paths import PROJECT_ROOT, STYLES_DIR, Refused, project_file
 from .render import STYLESHEETS, BuildInfo, build_timestamp, built_at, environment, page_css, render_html, status_css
@@ -56,7 +57,15 @@ class Stopwatch:
 class Prepared:
     report: model.Report
     doc: Document
-    html: str  # the screen profile's HTML
+    sketch: str  # the screen profile's HTML, its charts not drawn yet: all that --check needs
+    chart_cache: Path | None = None  # where drawn charts are kept (chartcache.py); None: not on disk
+
+    @functools.cached_property
+    def html(self) -> str:
+        """The screen profile's HTML, every chart drawn (once, through the cache)."""
+        from .chartcache import fill
+
+        return fill(self.sketch, self.doc.charts, self.chart_cache)
 
     def html_for(self, profile: str) -> str:
         """The HTML for one profile: the screen HTML with the profile's stylesheets added."""
@@ -286,6 +295,9 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
             check_target(profiles.output_path(options.output, name, exact))
     prepared = prepare(content, timings, warm=warm, draft=options.draft)
     base = options.output or default_output(prepared.report)
+    prepared.chart_cache = base.parent / chartcache.FOLDER
+    with Stopwatch(timings, "charts"):
+        prepared.html  # noqa: B018  (drawn here, or read from the cache, before any layout)
     targets = [profiles.output_path(base, name, exact) for name in names]
     for target in targets:
         check_target(target)

@@ -14,6 +14,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import model as m
+from .chartdata import ChartData, number_text
 from .errors import Position, Problems, locate
 from .markup import Context, Target, make_parser, plain_text, render_inline
 from .words import format_date, words_for
@@ -76,6 +77,8 @@ class Document:
     meta: dict[str, str]
     cover: dict[str, Markup]  # the report's own fields as HTML, for the cover; absent ones are ""
     sources: dict[str, Position] = field(default_factory=dict)  # data-src key -> where it came from
+    # the charts to draw (chartcache.fill): digest -> what the chart says, where it is written
+    charts: dict[str, tuple[ChartData, Position]] = field(default_factory=dict)
 
 
 class Resolver:
@@ -90,6 +93,7 @@ class Resolver:
         self.numbers: dict[int, tuple[str, str]] = {}
         self.sources: dict[str, Position] = {}
         self.chapter_numbers: dict[int, str] = {}  # id(chapter) -> "III"; unnumbered chapters absent
+        self.charts: dict[str, tuple[ChartData, Position]] = {}
 
     def resolve(self) -> Document:
         report = self.report
@@ -105,7 +109,7 @@ class Resolver:
             "date": report.date.isoformat(),
         }
         return Document(report, self.words, format_date(report.date, report.language), chapters, meta,
-                        self._cover(), self.sources)
+                        self._cover(), self.sources, self.charts)
 
     def _cover(self) -> dict[str, Markup]:
         ctx = Context(self.targets, {}, self.words, self.problems)
@@ -294,9 +298,8 @@ class Resolver:
         return data
 
     def _chart(self, chart: m.Chart, ctx: Context) -> dict[str, Any]:
-        import base64
-
-        from .charts import ChartData, render_svg
+        """The chart's caption and data table; its picture a placeholder, drawn by the build (chartcache)."""
+        from .chartcache import digest, placeholder
 
         data = self._caption(chart, ctx)
         label = data["label"]
@@ -306,13 +309,15 @@ class Resolver:
             series=tuple((plain_text(self.md, s.name), s.values) for s in chart.series),
             title=plain_text(self.md, chart.title) if chart.title else "",
             units=plain_text(self.md, chart.units) if chart.units else "",
+            orientation=chart.orientation,
         )
-        svg = render_svg(chart_data)
-        data.update(src="data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii"),
-                    alt=plain_text(self.md, chart.alt), table=None, table_word=f"{label}: {self.words['chart_data']}")
+        key = digest(chart_data)
+        self.charts.setdefault(key, (chart_data, _position(chart)))
+        data.update(src=placeholder(key), alt=plain_text(self.md, chart.alt), table=None,
+                    table_word=f"{label}: {self.words['chart_data']}")
         if chart.show_table:
             header = [Markup()] + [self._inline(s.name, ctx, notes=False) for s in chart.series]
-            rows = [[self._inline(label, ctx, notes=False)] + [Markup(_number(s.values[i])) for s in chart.series]
+            rows = [[self._inline(label, ctx, notes=False)] + [Markup(number_text(s.values[i])) for s in chart.series]
                     for i, label in enumerate(chart.labels)]
             data["table"] = {"header": header, "rows": rows, "align": ["left"] + ["right"] * len(chart.series),
                              "units": plain_text(self.md, chart.units) if chart.units else ""}
@@ -346,10 +351,6 @@ def _free_id(wanted: str, seen: dict[str, m.Text]) -> str:
         anchor = f"{wanted}-{n}"
     return anchor
 
-
-def _number(value: float) -> str:
-    """12000.0 -> '12,000'; 3.25 -> '3.25': how a chart's value is written in its table."""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
 
 def _block_pos(block: m.Block) -> Position | None:
     """Where a block starts in its file: its own position, or its first text's."""

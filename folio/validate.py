@@ -9,13 +9,12 @@ helps. Nothing here stops at the first error.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Callable
 from pathlib import Path
 
+from . import chartdata, words
 from . import model as m
-from . import words
 from .errors import Position, Problems, did_you_mean
 from .source import Mapping, Node, Scalar, Sequence, kind_name, load_file
 
@@ -338,16 +337,19 @@ def _figure(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None
                     r.identifier(node, "id", where), node.pos)
 
 
-CHART_KINDS = ("bar", "stacked-bar", "line")
-
-
 def _chart(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
     """`chart: bar` with `labels`, `series` (name and values), required `alt`, and options."""
     if r.mapping(node, where, ("chart", "labels", "series"),
-                 ("alt", "title", "units", "caption", "source", "table", "id")) is None:
+                 ("alt", "title", "units", "caption", "source", "table", "id", "orientation")) is None:
         return None
-    kind = r.choice(node, "chart", where, CHART_KINDS, "")
-    labels = tuple(r.text_list(node, "labels", where))
+    kind = r.choice(node, "chart", where, chartdata.KINDS, "")
+    orientation = r.choice(node, "orientation", where, chartdata.ORIENTATIONS, "auto")
+    if kind == "line" and orientation == "horizontal":
+        r.error(node.entries["orientation"][1].pos, f"{where}.orientation", "a line chart runs left to right",
+                hint="remove 'orientation:', or make it a bar chart")
+    label_nodes = r.sequence(node, "labels", where, required=True)
+    labels = tuple(t for i, item in enumerate(label_nodes)
+                   if (t := r.text_node(item, f"{where}.labels[{i}]")) is not None)
     series = []
     series_nodes = r.sequence(node, "series", where, required=True)
     for i, item in enumerate(series_nodes):
@@ -355,11 +357,40 @@ def _chart(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
         if one is not None:
             series.append(one)
     alt = _alt(r, node, where, "a chart")
+    if not _chart_within_limits(r, node, where, kind, len(label_nodes), len(series_nodes)):
+        return None
     if not kind or not labels or not series or alt is None or len(series) != len(series_nodes):
+        return None
+    if len(labels) != len(label_nodes):
+        return None  # an empty label, already reported: the chart would not say what a bar is
+    if all(v is None for s in series for v in s.values):
+        r.error(node.entries["series"][1].pos, f"{where}.series", "every value of the chart is missing (null)",
+                hint="a chart needs at least one value to draw")
         return None
     return m.Chart(kind, labels, tuple(series), alt, r.text(node, "caption", where), r.text(node, "title", where),
                    r.text(node, "units", where), r.text(node, "source", where),
-                   r.boolean(node, "table", where, False), r.identifier(node, "id", where), node.pos)
+                   r.boolean(node, "table", where, False), r.identifier(node, "id", where), node.pos, orientation)
+
+
+def _chart_within_limits(r: Reader, node: Mapping, where: str, kind: str, labels: int, series: int) -> bool:
+    """What one chart may ask of the machine (chartdata's limits), each refused with the limit."""
+    ok = True
+    if labels * series > chartdata.MAX_POINTS:
+        r.error(node.pos, where, f"the chart has {labels * series:,} values ({labels:,} labels x {series} series);"
+                f" the limit is {chartdata.MAX_POINTS:,}",
+                hint="draw fewer points (e.g. one per month rather than per day), or split the chart")
+        ok = False
+    if series > chartdata.MAX_SERIES:
+        r.error(node.entries["series"][1].pos, f"{where}.series",
+                f"the chart has {series} series; the limit is {chartdata.MAX_SERIES}",
+                hint="split the chart, or put the data in a table")
+        ok = False
+    if kind in ("bar", "stacked-bar") and labels > chartdata.MAX_BARS:
+        r.error(node.entries["labels"][1].pos, f"{where}.labels",
+                f"the bar chart has {labels} categories; the limit is {chartdata.MAX_BARS}",
+                hint="split the chart, draw it as a line chart, or put the data in a table")
+        ok = False
+    return ok
 
 
 def _series(r: Reader, item: Node, where: str, label_count: int) -> m.Series | None:
@@ -367,24 +398,41 @@ def _series(r: Reader, item: Node, where: str, label_count: int) -> m.Series | N
         return None
     assert isinstance(item, Mapping)
     name = r.text(item, "name", where, required=True)
-    texts = r.text_list(item, "values", where)
-    values = []
-    for j, value in enumerate(texts):
-        try:
-            number = float(value.value.replace(",", "").replace("\u2212", "-"))
-            if not math.isfinite(number):
-                raise ValueError(value.value)
+    nodes = r.sequence(item, "values", where, required=True)
+    values: list[float | None] = []
+    ok = True
+    for j, value in enumerate(nodes):
+        number = _value(r, value, f"{where}.values[{j}]")
+        if number is False:
+            ok = False
+        else:
             values.append(number)
-        except ValueError:
-            r.error(value.pos, f"{where}.values[{j}]", f"{value.value!r} is not a number",
-                    hint="write plain numbers such as 5734 or 12.5; the unit goes in 'units:'")
-    if name is None or len(values) != len(texts) or not values:
+    if name is None or not ok or not nodes:
         return None
     if len(values) != label_count:
         r.error(item.entries["values"][1].pos, f"{where}.values", f"{len(values)} values for {label_count} labels",
-                hint="give one value per label, in the order of 'labels:'")
+                hint="give one value per label, in the order of 'labels:'; a missing value is null")
         return None
     return m.Series(name, tuple(values))
+
+
+def _value(r: Reader, node: Node, where: str) -> float | bool | None:
+    """A chart's value: a number (chartdata.parse_value), None for a missing one, False when wrong."""
+    if not isinstance(node, Scalar):
+        r.error(node.pos, where, f"expected a number, found {_found(node)}", hint=chartdata.NUMBER_HINT)
+        return False
+    text = node.value.strip()
+    if not node.quoted and text in chartdata.MISSING:
+        return None
+    if not text:
+        r.error(_span(node), where, "expected a number, found nothing",
+                hint="write the number; a missing value is null (unquoted)")
+        return False
+    try:
+        return chartdata.parse_value(text)
+    except chartdata.NotANumber as exc:
+        r.error(_span(node), where, str(exc), hint=chartdata.NUMBER_HINT)
+        return False
 
 
 def _keyfigures(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:

@@ -345,6 +345,7 @@ SYSTEM_PLACES = (
     # ctypes.util.find_library, which WeasyPrint's import falls back to, runs ldconfig and gcc:
     "/sbin/ldconfig", "/usr/bin/gcc", "/usr/bin/ld", "/usr/lib/gcc/", "/usr/libexec/gcc/",
     "/dev/null", "/dev/urandom",
+    "/sys/devices/system/cpu/possible",  # numpy's BLAS counts the processors as it loads (charts: matplotlib)
 )
 
 
@@ -435,7 +436,7 @@ def test_hostile_suite_opens_nothing_outside_and_connects_nowhere(tmp_path: Path
     assert not Path("/tmp/pwned").exists()
     results = summary["results"]
     built = {name for name, r in results.items() if r["code"] == 0}
-    assert built == {"yaml-1.1", "bom-crlf", "html-and-jinja", "long-words", "html:iframe"}
+    assert built == {"yaml-1.1", "bom-crlf", "html-and-jinja", "long-words", "chart", "html:iframe"}
     for name, result in results.items():
         assert "Traceback" not in result["err"]
         if name.startswith("html:") and result["code"]:
