@@ -510,16 +510,27 @@ def test_javascript_link_is_refused(tmp_path, monkeypatch) -> None:
         content/10-one.yaml:3:18: error: blocks[0]: link to 'javascript:alert(1)' is not allowed
           3 |   - Click [here](javascript:alert(1)).
             |                  ^^^^^^^^^^^^^^^^^^^
-          hint: links may use https:// or mailto: only; for a place in the report use [](#id)
+          hint: links may use https://, http:// or mailto: only; for a place in the report use [](#id)
         1 error; {CHECKED}
         """)
 
 
-@pytest.mark.parametrize("href", ["http://example.org", "file:///etc/passwd", "data:text/html,x", "//evil.example"])
+@pytest.mark.parametrize("href", ["file:///etc/passwd", "data:text/html,x", "//evil.example", "JavaScript:x", "ftp://x"])
 def test_other_link_schemes_are_refused(tmp_path, monkeypatch, href: str) -> None:
     run = check(tmp_path, monkeypatch, f"title: One\nblocks:\n  - See [this]({href}).\n")
     assert run.code == 1
     assert f"error: blocks[0]: link to '{href}' is not allowed" in run.err
+
+
+def test_http_https_and_mailto_links_are_legal(tmp_path) -> None:
+    # a link is an annotation in the PDF, never fetched: a plain http site is as legal as https
+    folder = write_report(tmp_path / "content", MINIMAL_REPORT, {"10-one.yaml": (
+        "title: One\nblocks:\n  - See [the site](http://example.org/a), [this](HTTPS://example.org)"
+        " and [us](mailto:a@example.org).\n")})
+    html = prepare(folder).html
+    assert '<a href="http://example.org/a">the site</a>' in html
+    assert '<a href="HTTPS://example.org">this</a>' in html
+    assert '<a href="mailto:a@example.org">us</a>' in html
 
 
 # ---------------------------------------------------------------- the run as a whole

@@ -20,3 +20,26 @@ def test_a_term_joined_by_a_slash_is_kept_on_one_line() -> None:
     assert _typography("living with HIV/AIDS, and/or") == (
         'living with <span class="nobreak">HIV/AIDS</span>, <span class="nobreak">and/or</span>')
     assert _typography("https://example.org/a") == "https://example.org/a"  # not inside addresses
+
+
+def _inline(text: str) -> str:
+    from folio.markup import make_parser
+
+    return make_parser("en").renderInline(text)
+
+
+def test_only_quotes_dashes_and_ellipses_are_replaced() -> None:
+    # markdown-it's own "replacements" turned these into ©, ®, ™, ±, "…", "?..", "!!!" and ","
+    kept = "(c) (C) (r) (R) (tm) (TM) +- a..b end.... ?.... !!!!! ????? ,,,"
+    assert _inline(kept) == kept
+    assert _inline("wait... then -- and --- a--b") == "wait\u2026 then \u2013 and \u2014 a\u2013b"
+    assert _inline("\"quoted\" and it's") == "\u201cquoted\u201d and it\u2019s"
+    assert _inline("`a--b...`") == "<code>a--b...</code>"
+
+
+def test_a_backslash_escapes_markup_characters() -> None:
+    assert _inline(r"province\* and \*not emphasis\*") == "province* and *not emphasis*"
+    assert _inline(r"\[not a link\](https://example.org)") == "[not a link](https://example.org)"
+    assert _inline(r"snake\_case \_x\_ \`tick\` \\ back") == "snake_case _x_ `tick` \\ back"
+    assert _inline(r"\[^n1] not a note") == "[^n1] not a note"
+    assert _inline(r"wait\.\.\. a\-\-b") == "wait... a--b"  # an escaped dot or hyphen is left alone
