@@ -290,6 +290,9 @@ class _Run:
     latest: dict[int, tuple[int, PartResult]] = field(default_factory=dict)
     rounds: int = 0  # parts laid out again under their true folios
     mending_told: bool = False
+    # part -> its first layout's preflight report, when it is laid out again from the mends it
+    # settled on: the part's summary is what that one found and what the last one left
+    first_reports: dict[int, preflight.PreflightReport] = field(default_factory=dict)
 
     def submit(self, job: Job) -> None:
         if job.index:
@@ -332,6 +335,8 @@ class _Run:
             result = future.result()
             if result.error is not None:
                 _raise(result.error)
+            if not job.passes and job.index in self.first_reports and result.report is not None:
+                result.report = preflight.continued(self.first_reports[job.index], result.report)
             self.results[job.index] = result
 
     def again_where_stale(self) -> None:
@@ -345,7 +350,10 @@ class _Run:
             raise BuildError("the parts' page numbers do not settle: a part's page count changes with the "
                              "side it opens on; build with --jobs 1")
         for job in stale:
-            self.submit(_again(job, self.results.pop(job.index), true))
+            result = self.results.pop(job.index)
+            if job.passes and result.report is not None:  # a layout that mended (not itself one again)
+                self.first_reports[job.index] = result.report
+            self.submit(_again(job, result, true))
             self.rounds += 1
 
     def front_once_known(self) -> None:
