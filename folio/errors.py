@@ -222,13 +222,14 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
 
 
 def locate(pos: Position, needle: str, lines_after: int = 200, *, skip: int = 0,
-           column: int = 0) -> Position:
+           column: int = 0, whole: bool = True) -> Position:
     """The position of `needle` at or after `pos` in its file, underlined; `pos` if not found.
 
     Inline markup errors know only where their string starts; this finds the link or
     note call itself, also in a string folded over several lines. The first `skip`
     characters of the needle are context, not underlined; `column`, if given, is
-    the column the needle must start in (a key of a known mapping).
+    the column the needle must start in (a key of a known mapping). With `whole` false the
+    needle may be the start of a longer word.
     """
     if not pos.line or not needle:
         return pos
@@ -241,7 +242,7 @@ def locate(pos: Position, needle: str, lines_after: int = 200, *, skip: int = 0,
         line = lines[number - 1]
         found = line.find(needle, start)
         after = line[found + len(needle) : found + len(needle) + 1]
-        word_goes_on = bool(after) and (after.isalnum() or after in "-_")  # 'id: a' is not in 'id: ab'
+        word_goes_on = whole and bool(after) and (after.isalnum() or after in "-_")  # 'id: a' is not in 'id: ab'
         if found >= 0 and (not column or found + 1 == column) and not word_goes_on:
             return Position(pos.path, number, found + 1 + skip, found + 1 + len(needle))
     return pos

@@ -77,6 +77,12 @@ class Document:
     cover: dict[str, Markup]  # the report's own fields as HTML, for the cover; absent ones are ""
     sources: dict[str, Position] = field(default_factory=dict)  # data-src key -> where it came from
 
+    @property
+    def note_digits(self) -> int:
+        """Digits of the highest footnote number (notes are numbered through the report): the
+        width the notes' markers need (styles/blocks.css)."""
+        return len(str(sum(len(chapter.notes) for chapter in self.report.chapters)))
+
 
 class Resolver:
     def __init__(self, report: m.Report, problems: Problems) -> None:

@@ -63,6 +63,7 @@ CHAPTERS: dict[str, str | bytes] = {
     "html-and-jinja": chapter("'<script>alert(1)</script>'", "'<img src=file:///etc/passwd>'",
                               "'{{ 7*7 }} {% include \"base.html\" %}'", "'<link rel=attachment href=/etc/passwd>'"),
     "long-words": chapter("A" * 200 + " and https://example.org/" + "very-long-path/" * 12),
+    "huge-word": chapter("A" * 100_000),  # laid out, it took over 300 s; refused at once
 }
 
 # Hostile HTML, as a template or stylesheet could produce it, laid out through the fetcher.
