@@ -30,16 +30,37 @@ from .segment import mark_khmer
 # legal. Schemes that would run or open something on the reader's machine are not.
 ALLOWED_SCHEMES = ("https://", "http://", "mailto:")
 
+# What a number counts, after it: joined to it by a no-break space, and a unit of several
+# words ("sq km", "per cent") joined within too, so that "181,035 sq km" never ends a line
+# before "km". A unit is whole: "5 m" but not "5 members".
+_UNITS = (r"sq\.? (?:km|mi|m|ft)|square (?:kilomet(?:re|er)s?|miles?|met(?:re|er)s?|feet|foot)"
+          r"|per (?:cent|mille|capita)|percent(?:age points?)?|thousand|million|billion|trillion"
+          r"|[kKM]?m[²³23]|km|kg|cm|mm|ha|m|mi|ft|kWh|MWh|GWh|TWh|kW|MW|GW|°C|°F|%|‰|pp"
+          r"|USD|EUR|CHF|GBP|JPY|CNY|KHR|THB|VND|riels?|dollars?|euros?")
+# A currency before its amount ("USD 70", "$ 5", "US$ 1.2 billion")
+_CURRENCIES = r"USD|EUR|CHF|GBP|JPY|CNY|KHR|THB|VND|US\$|\$|€|£|¥"
+_NUMBER = r"\d[\d,.]*"
+
+
+def _nobreak_spaces(match: re.Match[str]) -> str:
+    return match.group().replace(" ", "\u00a0")
+
+
 # Typography the author need not type: a spaced hyphen is a dash; non-breaking spaces after
-# a title before a name, and between a number and what it counts.
-_TYPOGRAPHY_RULES = [
+# a title before a name, and between a number and what it counts; a short qualifier in
+# parentheses ("(2024 est.)") and a term joined by a slash kept on one line. None of them
+# changes a character the reader sees (README, "Inline markup", lists them).
+_TYPOGRAPHY_RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     # "HIV/AIDS", "and/or": a line may break after a slash, which splits the term; keep it whole
     (re.compile(r"(?<![\w/.:@-])(\w{1,12}/\w{1,12})(?![\w/])"), '<span class="nobreak">\\1</span>'),
+    # "(2024 est.)", "(sq km)", "(in USD)": up to three words and 20 characters, no markup inside
+    (re.compile(r"\((?=[^()<>]{1,20}\))([^()<>\s]+(?: [^()<>\s]+){1,2})\)"), '<span class="nobreak">(\\1)</span>'),
     (re.compile(r"(?<=\S) - (?=\S)"), " \u2013 "),
     (re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof|St|No|Art|H\.E)\. (?=\w)"), "\\1.\u00a0"),
-    (re.compile(r"\b(\d[\d,.]*) (million|billion|trillion|percent|per cent|USD|EUR|CHF|km|kg|m|cm|mm|ha)\b"),
-     "\\1\u00a0\\2"),
-    (re.compile(r"\b(USD|EUR|CHF|US\$|\$|€) (?=\d)"), "\\1\u00a0"),
+    (re.compile(rf"(?<![\w.,])(?:{_NUMBER})(?: (?:{_UNITS}))+(?![\w²³])"), _nobreak_spaces),
+    (re.compile(rf"(?<![\w$€£¥])(?:{_CURRENCIES}) (?={_NUMBER})"), _nobreak_spaces),
+    # a unit of two words, also on its own ("Area, sq km" in a table's heading)
+    (re.compile(r"(?<![\w.])(?:sq\.?|per) (?:km|mi|m|ft|cent|mille|capita)(?![\w²³])"), _nobreak_spaces),
     (re.compile(r"\b(\d{1,2}) (January|February|March|April|May|June|July|August|September|October|"
                 r"November|December|janvier|février|mars|avril|mai|juin|juillet|août|septembre|"
                 r"octobre|novembre|décembre)\b"), "\\1\u00a0\\2"),

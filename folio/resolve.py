@@ -13,6 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from . import keyfit
 from . import model as m
 from .errors import Position, Problems, locate
 from .markup import Context, Target, make_parser, plain_text, render_inline
@@ -257,10 +258,13 @@ class Resolver:
             return BlockView("chart", data=self._chart(block, ctx))
         if isinstance(block, m.KeyFigures):
             anchor, label = self.numbers[id(block)]
-            items = [{"value": self._inline(k.value, ctx, notes=False), "label": self._inline(k.label, ctx)}
-                     for k in block.items]
+            # each value its own data-src: a value too wide is reported at its line, not the box's
+            items = [{"value": self._inline(k.value, ctx, notes=False), "label": self._inline(k.label, ctx),
+                      "src": self._src(k.value.pos)} for k in block.items]
             title = self._inline(block.title, ctx, notes=False) if block.title else None
-            return BlockView("keyfigures", data={"id": anchor, "label": label, "title": title, "items": items})
+            columns, size = keyfit.fit([plain_text(self.md, k.value) for k in block.items])
+            return BlockView("keyfigures", data={"id": anchor, "label": label, "title": title, "items": items,
+                                                 "fit": keyfit.css_classes(columns, size, len(block.items))})
         if isinstance(block, m.Box):
             anchor, label = self.numbers[id(block)]
             return BlockView("box", data={"id": anchor, "label": label,
