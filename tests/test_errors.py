@@ -629,6 +629,15 @@ def test_http_https_and_mailto_links_are_legal(tmp_path) -> None:
     assert '<a href="mailto:a@example.org">us</a>' in html
 
 
+def test_escaped_markup_characters_are_printed_as_written(tmp_path) -> None:
+    folder = write_report(tmp_path / "content", MINIMAL_REPORT, {"10-one.yaml": (
+        "title: One\nblocks:\n  - province\\* and \\*not emphasis\\* \\[not a link\\](https://e.org)\n"
+        "  - 'snake\\_case, \\[^n1] and (c) 2024...'\n")})
+    html = prepare(folder).html
+    assert "province* and *not emphasis* [not a link](https://e.org)" in html
+    assert "snake_case, [^n1] and (c) 2024\u2026" in html
+
+
 # ---------------------------------------------------------------- the run as a whole
 
 
