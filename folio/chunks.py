@@ -296,6 +296,9 @@ class _Run:
     rounds: int = 0  # parts laid out again under their true folios
     mending_told: bool = False
     errors: list[tuple[str, str, list[Problem]]] = field(default_factory=list)  # every failed part's, in order
+    # part -> its first layout's preflight report, when it is laid out again from the mends it
+    # settled on: the part's summary is what that one found and what the last one left
+    first_reports: dict[int, preflight.PreflightReport] = field(default_factory=dict)
 
     def submit(self, job: Job) -> None:
         if job.index:
@@ -339,6 +342,8 @@ class _Run:
             if result.error is not None:
                 self.errors.append(result.error)
                 continue
+            if not job.passes and job.index in self.first_reports and result.report is not None:
+                result.report = preflight.continued(self.first_reports[job.index], result.report)
             self.results[job.index] = result
 
     def again_where_stale(self) -> None:
@@ -352,7 +357,10 @@ class _Run:
             raise BuildError("the parts' page numbers do not settle: a part's page count changes with the "
                              "side it opens on; build with --jobs 1")
         for job in stale:
-            self.submit(_again(job, self.results.pop(job.index), true))
+            result = self.results.pop(job.index)
+            if job.passes and result.report is not None:  # a layout that mended (not itself one again)
+                self.first_reports[job.index] = result.report
+            self.submit(_again(job, result, true))
             self.rounds += 1
 
     def front_once_known(self) -> None:

@@ -19,6 +19,7 @@ too long for its page is cut (notecuts.py plans the cut, notesplit.py writes it)
 from __future__ import annotations
 
 import copy
+import dataclasses
 import html as html_lib
 import re
 import statistics
@@ -459,6 +460,7 @@ class PreflightReport:
     reused: int = 0  # blocks that started from the last build's mends (record.py, --watch)
     relaid: bool = False  # the best layout was not the last: laid out again from its HTML
     final_splits: dict[str, tuple[int, ...]] = field(default_factory=dict)  # the notes cut in the pages kept
+    last_mends: dict[str, Mend] = field(default_factory=dict)  # the mends of the last layout (what was tried)
     layouts: int = 0  # when laid out in parts (chunks.py): the most layouts one part took; else len(passes)
     parts: str = ""  # when laid out in parts: how (chunks.py)
 
@@ -486,11 +488,14 @@ class PreflightReport:
     def summary(self) -> str:
         before, after = self.passes[0], self.passes[self.final]
         left = {d.ident for d in after.defects}
+        found = {d.ident for d in before.defects}
         mended = sum(1 for d in before.defects if d.ident not in left)
+        new = sum(1 for d in after.defects if d.ident not in found)
         start = (f" (started from the last build's mends for {self.reused} block(s); --fresh mends from scratch)"
                  if self.reused else "")
         return (f"preflight{start}: {len(before.defects)} defect(s) found, {mended} mended, "
-                f"{len(after.defects)} left, in {'at most ' if self.layouts else ''}"
+                f"{len(after.defects)} left{f' ({new} of them appeared while mending)' if new else ''}, "
+                f"in {'at most ' if self.layouts else ''}"
                 f"{self.layouts or len(self.passes)} layout(s){' of each part' if self.layouts else ''}"
                 f"{f' and {self.galleys} galley(s)' if self.galleys else ''}; "
                 f"before: {before.figures}; after: {after.figures}; "
@@ -503,14 +508,42 @@ class PreflightReport:
         found = {d.ident for d in self.found}
         out = []
         for d in self.found:
-            where = f" [{self.sources[d.key]}]" if d.key in self.sources else ""
             state = "left" if d.ident in left else f"mended: {self.mends.get(d.key, 'gone after mends before it')}"
-            out.append(f"page {d.page}: {d.describe()}{where} -- {state}")
+            out.append(f"page {d.page}: {d.describe()}{self._where(d)} -- {state}")
         for d in self.remaining:
             if d.ident not in found:
-                out.append(f"page {d.page}: {d.describe()} -- left (appeared while mending)")
+                out.append(f"page {d.page}: {d.describe()}{self._where(d)} -- left: {self._appeared(d)}")
         out.append(self.summary())
         return out
+
+    def _where(self, d: Defect) -> str:
+        return f" [{self.sources[d.key]}]" if d.key in self.sources else ""
+
+    def _appeared(self, d: Defect) -> str:
+        """Why a defect the first layout did not have is left: what was done to its block, and
+        whether every mend for it was tried."""
+        mend = self.final_mends.get(d.key)
+        ladder = len(LADDERS.get(d.kind, ()))
+        latest = self.last_mends.get(d.key)
+        tried = min(latest.tried.get(d.kind, 0), ladder) if latest is not None else 0
+        how = (f"{tried} of the {ladder} mend(s) for it tried in later layouts, none better" if ladder
+               else "nothing mends it")
+        if mend is None or mend.state() == Mend().state():
+            return f"not in the first layout; it appeared when mends elsewhere moved the lines ({how})"
+        return f"not in the first layout; it appeared after its block was mended ({mend.label()}; {how})"
+
+
+def continued(first: PreflightReport, again: PreflightReport) -> PreflightReport:
+    """A report laid out again from the mends `first` settled on (a part under its true folio,
+    chunks.py), told as one: the defects the first layout found, those the last one left, the
+    mends and the work of both, and only `first`'s blocks as started from the last build."""
+    last = again.passes[again.final]
+    kept = Pass(last.defects, last.figures, first.passes[first.final].mends)
+    return dataclasses.replace(
+        again, passes=[*first.passes, kept], final=len(first.passes), sources=first.sources or again.sources,
+        inspect_seconds=first.inspect_seconds + again.inspect_seconds,
+        layout_seconds=first.layout_seconds + again.layout_seconds, galleys=first.galleys + again.galleys,
+        last_mends=first.last_mends, reused=first.reused, relaid=first.relaid or again.relaid)
 
 
 _NO_FILE = Path("(layout)")
@@ -645,6 +678,7 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
         if _badness(defects) < _badness(report.remaining):
             report.final, report.html = len(report.passes) - 1, html
             report.final_mends, report.final_splits = copy.deepcopy(mends), dict(splits)
+    report.last_mends = mends
     if report.final != len(report.passes) - 1:
         started = time.perf_counter()
         laid = None

@@ -13,6 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from . import keyfit
 from . import model as m
 from .chartdata import ChartData, number_text
 from .errors import Position, Problems, locate
@@ -79,6 +80,12 @@ class Document:
     sources: dict[str, Position] = field(default_factory=dict)  # data-src key -> where it came from
     # the charts to draw (chartcache.fill): digest -> what the chart says, where it is written
     charts: dict[str, tuple[ChartData, Position]] = field(default_factory=dict)
+
+    @property
+    def note_digits(self) -> int:
+        """Digits of the highest footnote number (notes are numbered through the report): the
+        width the notes' markers need (styles/blocks.css)."""
+        return len(str(sum(len(chapter.notes) for chapter in self.report.chapters)))
 
 
 class Resolver:
@@ -255,10 +262,13 @@ class Resolver:
             return BlockView("chart", data=self._chart(block, ctx))
         if isinstance(block, m.KeyFigures):
             anchor, label = self.numbers[id(block)]
-            items = [{"value": self._inline(k.value, ctx, notes=False), "label": self._inline(k.label, ctx)}
-                     for k in block.items]
+            # each value its own data-src: a value too wide is reported at its line, not the box's
+            items = [{"value": self._inline(k.value, ctx, notes=False), "label": self._inline(k.label, ctx),
+                      "src": self._src(k.value.pos)} for k in block.items]
             title = self._inline(block.title, ctx, notes=False) if block.title else None
-            return BlockView("keyfigures", data={"id": anchor, "label": label, "title": title, "items": items})
+            columns, size = keyfit.fit([plain_text(self.md, k.value) for k in block.items])
+            return BlockView("keyfigures", data={"id": anchor, "label": label, "title": title, "items": items,
+                                                 "fit": keyfit.css_classes(columns, size, len(block.items))})
         if isinstance(block, m.Box):
             anchor, label = self.numbers[id(block)]
             return BlockView("box", data={"id": anchor, "label": label,

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from . import chartdata, words
 from . import model as m
-from .errors import Position, Problems, did_you_mean
+from .errors import Position, Problems, did_you_mean, locate
+from .longwords import MAX_WORD, longest_word
 from .source import Mapping, Node, Scalar, Sequence, kind_name, load_file
 
 ID = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -69,10 +70,23 @@ class Reader:
                     self.error(value.end_pos if value.quoted else value.pos, where, "expected text, found nothing",
                                hint="write the text after the colon, or remove the line")
                 return None
+            self._word_length(text, value, where)
             return m.Text(text, value.pos, where)
         self.error(value.pos, where, f"expected text, found {_found(value)}",
                    hint="quote the value if it should be text" if isinstance(value, Mapping) else "")
         return None
+
+    def _word_length(self, text: str, value: Scalar, where: str) -> None:
+        """A word too long to lay out in reasonable time is refused here, so that --check finds it."""
+        found = longest_word(text)
+        if found is None:
+            return
+        start, length = found
+        self.error(locate(value.pos, text[start : start + 30], whole=False), where,
+                   f"a word of {length:,} characters with no place to break the line; a word may have at most "
+                   f"{MAX_WORD:,}",
+                   hint="break it with spaces or hyphens; for a web address, link words to it instead, "
+                        "[the report](https://...): a link's address is not printed")
 
     def choice(self, node: Mapping, key: str, where: str, choices: tuple[str, ...], default: str) -> str:
         text = self.text(node, key, where)

@@ -107,6 +107,9 @@ CHAPTERS: dict[str, str | bytes] = {
     "not-utf8": b"title: caf\xe9\nblocks: [x]\n",
     "bom-crlf": b"\xef\xbb\xbftitle: One\r\nblocks: [x]\r\n",
     "nul-bidi": "title: One\nblocks: ['a\x00b', 'c\u202ed']\n".encode(),
+    "accent-then-bad-byte": "title: One\nblocks: [café été \udce9]\n".encode("utf-8", "surrogateescape"),
+    "line-separators": "title: One\nblocks: ['a\x85b', 'c\u2028d\u2029']\n".encode(),
+    "c1-noncharacters": "title: One\nblocks: ['a\x90b', '\uffff \ufdd0']\n".encode(),
     "documents": "title: One\nblocks: [x]\n---\ntitle: Two\n",
     "python-tag": "title: !!python/object/apply:os.system [touch /tmp/pwned]\nblocks: [x]\n",
     "same-id": chapter("x") + "  - title: Again\n    id: first\n    blocks: [y]\n",
@@ -122,6 +125,7 @@ CHAPTERS: dict[str, str | bytes] = {
     # drawn by matplotlib, which must open nothing of the machine's (rc files, font cache, fonts)
     "chart": chapter('{chart: stacked-bar, title: "$$ in US$ 5 and $10", labels: [a, "$x$", c], '
                      'series: [{name: _x, values: [1, null, -2]}, {name: y, values: [3, 4, 5]}], alt: Bars.}'),
+    "huge-word": chapter("A" * 100_000),  # laid out, it took over 300 s; refused at once
 }
 
 # Hostile HTML, as a template or stylesheet could produce it, laid out through the fetcher.

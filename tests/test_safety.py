@@ -436,7 +436,7 @@ def test_hostile_suite_opens_nothing_outside_and_connects_nowhere(tmp_path: Path
     assert not Path("/tmp/pwned").exists()
     results = summary["results"]
     built = {name for name, r in results.items() if r["code"] == 0}
-    assert built == {"yaml-1.1", "bom-crlf", "html-and-jinja", "long-words", "chart", "html:iframe"}
+    assert built == {"yaml-1.1", "bom-crlf", "html-and-jinja", "long-words", "chart", "http-link", "html:iframe"}
     for name, result in results.items():
         assert "Traceback" not in result["err"]
         if name.startswith("html:") and result["code"]:
