@@ -266,3 +266,57 @@ def test_the_watcher_outlives_an_internal_error(tmp_path: Path, monkeypatch: pyt
         stop.set()
         thread.join(timeout=30)
     assert not thread.is_alive()
+
+
+# A watcher whose layout hangs while the chapter says SLOW: the rebuild's time limit ends that
+# build, the watcher says so and rebuilds on the next save.
+HANGING_LAYOUT = """
+import sys, time
+import folio.typeset as typeset
+real = typeset.layout
+def layout(html, *args, **kwargs):
+    if "SLOW" in html:
+        time.sleep(120)
+    return real(html, *args, **kwargs)
+typeset.layout = layout
+from folio.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+def test_each_rebuild_is_bounded_in_time_and_the_watcher_goes_on(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    content = write_report(tmp_path / "content", chapters={"10-one.yaml": MINIMAL_CHAPTER.replace("A paragraph",
+                                                                                                  "SLOW")})
+    proc = subprocess.Popen([sys.executable, "-c", HANGING_LAYOUT, "--watch", "--time-limit", "2", "--content",
+                             str(content), "-o", str(tmp_path / "r.pdf")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(root)), cwd=root)
+    assert proc.stdout is not None
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: any(line.startswith("watching") for line in lines) or proc.poll() is not None)
+        deadline = time.monotonic() + 60
+        for edit in range(1000):  # saved again until the watcher, still setting up at first, sees it
+            (content / "10-one.yaml").write_text(MINIMAL_CHAPTER.replace("A paragraph", f"A quick {edit}"),
+                                                 encoding="utf-8")
+            time.sleep(2)
+            if any(" rebuilt " in line for line in lines) or proc.poll() is not None or time.monotonic() > deadline:
+                break
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert err.startswith("error: the build took more than 2 seconds, the time a build may take; raise the bound "
+                          "with --time-limit SECONDS if this report needs longer\n"
+                          "no PDF written; waiting for the next change\n"), err
+    assert "Traceback" not in err
+    assert "A quick" in pdf_text(tmp_path / "r.pdf")
