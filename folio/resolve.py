@@ -34,7 +34,7 @@ def roman(number: int) -> str:
     return "".join(out)
 
 
-_TEMPLATE_ID = re.compile(r"""\bid=(["'])(.*?)\1""")
+_TEMPLATE_ID = re.compile(r"""(?<![\w-])id=(["'])(.*?)\1""")
 
 
 @dataclass(frozen=True)

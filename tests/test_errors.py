@@ -691,7 +691,8 @@ def test_reserved_ids_are_read_from_the_templates(tmp_path) -> None:
     folder = tmp_path / "templates"
     (folder / "blocks").mkdir(parents=True)
     (folder / "cover.html").write_text('<section class="cover" id="cover">\n<h1 id=\'cover-title\'>{{ t }}</h1>\n'
-                                       '<p id="{{ doc.id }}"></p><p id="part-{{ n }}-x"></p></section>\n')
+                                       '<p id="{{ doc.id }}"></p><p id="part-{{ n }}-x"></p>'
+                                       '<b data-id="not-an-id"></b></section>\n')
     (folder / "blocks" / "note.html").write_text('<aside id="fn-{{ block.n }}"></aside>\n')
     reserved = template_ids(folder)
     assert reserved.exact == {"cover": "templates/cover.html:1", "cover-title": "templates/cover.html:2"}
