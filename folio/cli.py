@@ -12,10 +12,13 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import limits
 from .errors import BuildError, ContentError, format_problems
+
+if TYPE_CHECKING:  # for annotations only: the command line imports the build where it runs one
+    from . import pipeline
 
 DESCRIPTION = "Typeset a report written in YAML into a print-ready, accessible PDF."
 
@@ -145,7 +148,6 @@ def _nothing_written(args: argparse.Namespace) -> str:
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-
     if args.watch:  # each rebuild is bounded in time, not the watching
         return _watch(args, out, err)
     with limits.wall_time(args.time_limit):
@@ -159,7 +161,7 @@ def _watch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                    memory_limit=args.memory_limit).run()
 
 
-def _options(args: argparse.Namespace) -> Any:
+def _options(args: argparse.Namespace) -> pipeline.BuildOptions:
     from . import pipeline
 
     return pipeline.BuildOptions(
