@@ -265,8 +265,8 @@ def _lay_out(cut: parts.Cut, body: list[range], setup: Setup, count: int, *, sta
             process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
         if isinstance(exc, concurrent.futures.BrokenExecutor):  # killed from outside: not our bug
-            raise BuildError("a layout process ended abruptly (killed, or out of memory?); "
-                             "build again, or with --jobs 1") from exc
+            raise BuildError("a layout process ended abruptly (killed, or out of memory: past --memory-limit or "
+                             "what the machine has?); build again, or with --jobs 1") from exc
         raise
     finally:
         _SETUP = None

@@ -12,9 +12,13 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from . import limits
 from .errors import BuildError, ContentError, format_problems
+
+if TYPE_CHECKING:  # for annotations only: the command line imports the build where it runs one
+    from . import pipeline
 
 DESCRIPTION = "Typeset a report written in YAML into a print-ready, accessible PDF."
 
@@ -53,11 +57,33 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--watch", action="store_true",
                    help="build, then rebuild on every saved change of content, templates, styles or fonts "
                         "(Ctrl-C to stop)")
+    p.add_argument("--time-limit", type=_seconds, default=limits.DEFAULT_SECONDS, metavar="SECONDS",
+                   help=f"stop a build that runs longer than this, with an error, leaving the last PDF as it was "
+                        f"(default: {limits.DEFAULT_SECONDS}; 0: no bound; with --watch, each rebuild)")
+    p.add_argument("--memory-limit", type=_mib, default=limits.DEFAULT_MIB, metavar="MiB",
+                   help=f"stop a build whose process (or any of its layout processes) needs more memory than "
+                        f"this, with an error (default: {limits.DEFAULT_MIB}; 0: no bound)")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     # For benchmarks/run.py: the time of each step as one JSON line on stderr.
     p.add_argument("--timings", action="store_true", help=argparse.SUPPRESS)
     return p
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 10**9:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 for no bound)")
+    return value
+
+
+def _mib(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) >= 2**40:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of MiB (0 for no bound)")
+    return int(text)
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -67,11 +93,24 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     args = p.parse_args(argv)
     if args.watch and args.check:
         p.error("--watch and --check cannot be used together")
-    from .write import sigterm_as_interrupt
 
     try:
-        with sigterm_as_interrupt():
-            return _run(args, out, err)
+        with limits.interruptible(), limits.memory(args.memory_limit):
+            try:
+                return _run(args, out, err)
+            except Exception as exc:  # a signal's or a bound's exception the engine swallowed: that stop
+                limits.raise_pending(exc)
+                raise
+    except limits.TimeLimit as exc:
+        print(f"error: {exc}", file=err)
+        print(_nothing_written(args), file=err)
+        return 1
+    except MemoryError:
+        if args.debug:
+            raise
+        print(f"error: {limits.out_of_memory(args.memory_limit)}", file=err)
+        print(_nothing_written(args), file=err)
+        return 1
     except ContentError as exc:
         if args.debug:
             raise
@@ -109,6 +148,29 @@ def _nothing_written(args: argparse.Namespace) -> str:
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.watch:  # each rebuild is bounded in time, not the watching
+        return _watch(args, out, err)
+    with limits.wall_time(args.time_limit):
+        return _build(args, out, err)
+
+
+def _watch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .watch import Watcher
+
+    return Watcher(args.content, _options(args), out, err, quiet=args.quiet, time_limit=args.time_limit,
+                   memory_limit=args.memory_limit).run()
+
+
+def _options(args: argparse.Namespace) -> pipeline.BuildOptions:
+    from . import pipeline
+
+    return pipeline.BuildOptions(
+        output=args.output, html_out=args.html, profile=args.profile, draft=args.draft,
+        bundled_fonts_only=args.bundled_fonts_only, mend=not args.no_mend, strict=args.strict,
+        fresh=args.fresh, jobs=args.jobs)
+
+
+def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from . import pipeline
 
     if args.check:
@@ -119,14 +181,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"{args.content}: {chapters} chapters, no problems found "
                   f"({time.perf_counter() - started:.2f} s)", file=out)
         return 0
-    options = pipeline.BuildOptions(
-        output=args.output, html_out=args.html, profile=args.profile, draft=args.draft,
-        bundled_fonts_only=args.bundled_fonts_only, mend=not args.no_mend, strict=args.strict,
-        fresh=args.fresh, jobs=args.jobs)
-    if args.watch:
-        from .watch import Watcher
-
-        return Watcher(args.content, options, out, err, quiet=args.quiet).run()
+    options = _options(args)
     from .progress import Progress, wanted
 
     if wanted(err, args.quiet):

@@ -281,26 +281,24 @@ class BuildOptions:
 
 def build(content: Path, options: BuildOptions | None = None, warm: Warm | None = None) -> Result:
     """Build the PDF; the target is replaced only when everything succeeded."""
-    from .write import check_target, write_atomic
+    from .write import write_atomic
 
     options = options or BuildOptions()
     started = time.perf_counter()
     timings = Timings(listener=options.progress)
-    with Stopwatch(timings, "import"):
-        from . import typeset  # WeasyPrint is imported only when a PDF is made
     names = profiles.expand(options.profile)
     exact = options.output is not None and len(names) == 1  # -o names the one PDF; with 'all', the first
-    if options.output is not None:
-        for name in names:
-            check_target(profiles.output_path(options.output, name, exact))
+    if options.output is not None:  # before any work: a path that can never be written, or is an input
+        _check_outputs([profiles.output_path(options.output, name, exact) for name in names], options, content)
+    with Stopwatch(timings, "import"):
+        from . import typeset  # WeasyPrint is imported only when a PDF is made
     prepared = prepare(content, timings, warm=warm, draft=options.draft)
     base = options.output or default_output(prepared.report)
     prepared.chart_cache = base.parent / chartcache.FOLDER
     with Stopwatch(timings, "charts"):
         prepared.html  # noqa: B018  (drawn here, or read from the cache, before any layout)
     targets = [profiles.output_path(base, name, exact) for name in names]
-    for target in targets:
-        check_target(target)
+    _check_outputs(targets, options, content)
     roots = roots_for(prepared.report)
     if warm is None:
         fetcher = typeset.ProjectFetcher(roots)  # one per build: fonts are read once
@@ -370,6 +368,27 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
                 write_atomic(record_file, record.dump(kept))
     first, *others = written
     return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked)
+
+
+def _check_outputs(targets: list[Path], options: BuildOptions, content: Path) -> None:
+    """Every file the build will write, checked before any layout: each can be written, none is
+    one of the build's inputs (write.check_not_input), no two are the same file."""
+    from .write import check_not_input, check_target
+
+    folder = Path(os.path.realpath(content))
+    outputs = [(target, "-o" if options.output is not None else "the PDF") for target in targets]
+    if options.mend:
+        outputs.append((record.path_for(targets[0]), "the mends record kept beside the PDF"))
+    if options.html_out is not None:
+        outputs.append((options.html_out, "--html"))
+    seen: dict[Path, str] = {}
+    for target, what in outputs:
+        check_target(target)
+        check_not_input(target, folder, what)
+        place = Path(os.path.realpath(target))
+        if place in seen:
+            raise BuildError(f"{target}: {seen[place]} and {what} would write the same file; give each its own path")
+        seen[place] = what
 
 
 def _lay_out_parts(prepared: Prepared, cut: parts.Cut, count: int, options: BuildOptions, timings: Timings,

@@ -8,7 +8,9 @@ the way (duplicate ids, unknown references or notes) are collected.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -18,6 +20,7 @@ from . import model as m
 from .chartdata import ChartData, number_text
 from .errors import Position, Problems, locate
 from .markup import Context, Target, make_parser, plain_text, render_inline
+from .paths import TEMPLATES_DIR
 from .words import format_date, words_for
 
 
@@ -31,6 +34,41 @@ def roman(number: int) -> str:
             out.append(letters)
             number -= value
     return "".join(out)
+
+
+_TEMPLATE_ID = re.compile(r"""(?<![\w-])id=(["'])(.*?)\1""")
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """The ids the templates write themselves, read from the templates (not a list kept by hand):
+    `id="contents-title"` reserves that id, `id="list-of-{{ kind }}"` every id starting
+    'list-of-'; `id="{{ chapter.id }}"` is the author's. Each maps to the template and line."""
+
+    exact: dict[str, str]
+    prefixes: dict[str, str]
+
+    def clash(self, ident: str) -> str:
+        """Where a template writes `ident` (templates/contents.html:4), or ''."""
+        if ident in self.exact:
+            return self.exact[ident]
+        return next((where for prefix, where in self.prefixes.items() if ident.startswith(prefix)), "")
+
+
+def template_ids(folder: Path = TEMPLATES_DIR) -> Reserved:
+    exact: dict[str, str] = {}
+    prefixes: dict[str, str] = {}
+    for path in sorted(folder.rglob("*.html")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for match in _TEMPLATE_ID.finditer(line):
+                value = match.group(2)
+                where = f"{path.relative_to(folder.parent).as_posix()}:{number}"
+                fixed = re.split(r"\{[{%]", value, maxsplit=1)[0]  # the literal part before any Jinja
+                if fixed == value:
+                    exact.setdefault(value, where)
+                elif fixed:
+                    prefixes.setdefault(fixed, where)
+    return Reserved(exact, prefixes)
 
 
 def _id_pos(ident: str, start: Position, title: m.Text) -> Position:
@@ -101,6 +139,7 @@ class Resolver:
         self.sources: dict[str, Position] = {}
         self.chapter_numbers: dict[int, str] = {}  # id(chapter) -> "III"; unnumbered chapters absent
         self.charts: dict[str, tuple[ChartData, Position]] = {}
+        self.reserved = template_ids()
 
     def resolve(self) -> Document:
         report = self.report
@@ -151,20 +190,21 @@ class Resolver:
                 self.chapter_numbers[id(chapter)] = roman(number)
             label = (f"{self.words['chapter']} {roman(number)}" if chapter.numbered
                      else chapter.title.value)
-            self._add_target(chapter.id, Target(label, "chapter"), _id_pos(chapter.id, chapter.pos, chapter.title),
-                             seen, "id")
+            where = _id_pos(chapter.id, chapter.pos, chapter.title)
+            self._add_target(chapter.id, Target(label, "chapter"), where, seen, "id", where == chapter.title.pos)
             self._number_blocks(chapter.blocks, seen)
             for i, section in enumerate(chapter.sections, 1):
                 prefix = f"{roman(number)}." if chapter.numbered else ""
+                where = _id_pos(section.id, section.pos, section.title)
                 self._add_target(section.id, Target(f"{self.words['section']} {prefix}{i}", "section"),
-                                 _id_pos(section.id, section.pos, section.title), seen, f"sections[{i - 1}].id")
+                                 where, seen, f"sections[{i - 1}].id", where == section.title.pos)
                 self._number_blocks(section.blocks, seen)
         # anchors for numbered blocks without an author's id, clear of every id the author gave
         counts = {"figure": 0, "table": 0, "box": 0}
         for block in self._numbered:
             kind = _numbered_kind(block)
             counts[kind] += 1
-            anchor = block.id or _free_id(f"{kind}-{counts[kind]}", seen)
+            anchor = block.id or _free_id(f"{kind}-{counts[kind]}", seen, self.reserved)
             if not block.id:
                 seen[anchor] = _position(block)
             self.numbers[id(block)] = (anchor, f"{self.words[kind]} {counts[kind]}")
@@ -181,7 +221,14 @@ class Resolver:
                 self._add_target(block.id, Target(f"{self.words[kind]} {count}", kind), _position(block), seen)
 
     def _add_target(self, ident: str, target: Target, where: Position, seen: dict[str, Position],
-                    field: str = "") -> None:
+                    field: str = "", from_title: bool = False) -> None:
+        template = self.reserved.clash(ident)
+        if template:  # two elements with one id: links and the contents would go to the wrong one
+            what = f"the id '{ident}' made from this title" if from_title else f"id '{ident}'"
+            self.problems.add(where, f"{what} is one the templates use for their own ({template})", where=field,
+                              hint="choose another id: those the templates write are theirs alone" if not from_title
+                              else f"give it an id of its own under the title, e.g. 'id: {target.kind}-{ident}'")
+            return
         if ident in seen:
             self.problems.add(where, f"id '{ident}' is used twice", where=field, also=(seen[ident],),
                               hint="give each chapter, section, table, figure and box an id of its own")
@@ -354,9 +401,9 @@ def _position(block: m.Block) -> Position:
     return pos
 
 
-def _free_id(wanted: str, seen: dict[str, m.Text]) -> str:
+def _free_id(wanted: str, seen: dict[str, m.Text], reserved: Reserved) -> str:
     anchor, n = wanted, 1
-    while anchor in seen:
+    while anchor in seen or reserved.clash(anchor):
         n += 1
         anchor = f"{wanted}-{n}"
     return anchor

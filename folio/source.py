@@ -11,7 +11,9 @@ means (so a title can never silently become `False`).
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,25 +84,42 @@ def kind_name(node: Node) -> str:
 
 def load_file(path: Path, problems: Problems) -> Node | None:
     """The root node of a YAML file, or None after adding its problems."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        problems.add(Position(path), f"cannot read the file: {exc.strerror}")
-        return None
-    if size > MAX_BYTES:
-        problems.add(Position(path), f"the file is {size / 1048576:.1f} MB, more than the "
-                     f"{MAX_BYTES // 1048576} MB a content file may have",
-                     hint="split it into several section files")
-        return None
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.add(Position(path), f"cannot read the file: {exc.strerror}")
+    raw = _read_regular(path, problems)
+    if raw is None:
         return None
     text = decode(path, raw, problems)
     if text is None:
         return None
     return load_text(path, text, problems)
+
+
+def _read_regular(path: Path, problems: Problems) -> bytes | None:
+    """The bytes of a regular file of at most MAX_BYTES; None, with a problem, for anything else.
+
+    Opened without blocking and checked on the open file itself: a named pipe or a device
+    put in a file's place is refused, never waited on, even one swapped in after a check.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        problems.add(Position(path), f"cannot read the file: {exc.strerror}")
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            problems.add(Position(path), "not a regular file (a folder, a named pipe or a device?)")
+            return None
+        if info.st_size > MAX_BYTES:
+            problems.add(Position(path), f"the file is {info.st_size / 1048576:.1f} MB, more than the "
+                         f"{MAX_BYTES // 1048576} MB a content file may have",
+                         hint="split it into several section files")
+            return None
+        try:
+            return handle.read(MAX_BYTES + 1)
+        except OSError as exc:
+            problems.add(Position(path), f"cannot read the file: {exc.strerror}")
+            return None
 
 
 def decode(path: Path, raw: bytes, problems: Problems) -> str | None:

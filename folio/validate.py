@@ -17,6 +17,7 @@ from . import chartdata, words
 from . import model as m
 from .errors import Position, Problems, did_you_mean, locate
 from .longwords import MAX_WORD, longest_word
+from .paths import NotAFile, Refused, content_path
 from .source import Mapping, Node, Scalar, Sequence, kind_name, load_file
 
 ID = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -584,9 +585,14 @@ def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | 
     A long-lived process (--watch) passes `chapter_cache` so that unchanged chapter files are not read again.
     """
     path = folder / "report.yaml"
-    if not path.is_file():
-        problems.add(Position(path), "no report.yaml in the content folder",
-                     hint="pass the folder that holds report.yaml with --content")
+    try:
+        content_path(path, folder)  # checked before it is opened: a link out of the folder is never read
+    except Refused as exc:
+        missing = str(exc) == "no such file"
+        problems.add(Position(path), "no report.yaml in the content folder" if missing else f"report.yaml is {exc}",
+                     hint="pass the folder that holds report.yaml with --content" if missing
+                     else "the report is described by a YAML file, report.yaml" if isinstance(exc, NotAFile)
+                     else _OWN_FILE)
         return None
     node = load_file(path, problems)
     if node is None:
@@ -701,6 +707,9 @@ def _fonts(r: Reader, folder: Path, node: Mapping) -> tuple[m.ReportFont, ...]:
     return tuple(found)
 
 
+_OWN_FILE = "put the file itself in the content folder: folio reads nothing outside the project"
+
+
 def _date(r: Reader, node: Mapping) -> dt.date | None:
     text = r.text(node, "date", "", required=True)
     if text is None:
@@ -749,6 +758,17 @@ def _chapters(r: Reader, folder: Path, node: Mapping, cache: ChapterCache | None
             continue
         listed.add(file_name)
         path = folder / file_name
+        try:
+            content_path(path, folder)  # checked before it is opened, as the fetcher checks images
+        except NotAFile as exc:
+            r.error(item.end_pos if isinstance(item, Scalar) else name.pos, where, f"{file_name!r} is {exc}",
+                    hint="a chapter is a YAML file beside report.yaml")
+            continue
+        except Refused as exc:
+            if str(exc) != "no such file":
+                r.error(item.end_pos if isinstance(item, Scalar) else name.pos, where, f"{file_name!r} is {exc}",
+                        hint=_OWN_FILE)
+                continue
         if not path.is_file():
             on_disk = sorted(p.name for p in folder.glob("*.y*ml") if p.name != "report.yaml")
             r.error(item.end_pos if isinstance(item, Scalar) else name.pos, where,

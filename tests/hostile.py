@@ -178,6 +178,44 @@ def write_all(folder: Path) -> list[Path]:
     (missing / "10-one.yaml").write_text(chapter("x"), encoding="utf-8")
     (missing / "30-unlisted.yaml").write_text(chapter("x"), encoding="utf-8")
     folders.append(missing)
+    folders += write_not_plain_files(folder)
+    return folders
+
+
+# Issue 17: what stands where a chapter or an image should be, and a link out of the folder.
+# Each case's name -> what its error must say (test_safety.py checks it, and that nothing
+# the links point at is opened: the secret file's text must never show in any message).
+SECRET = "SECRET-LINE: this file is outside every content folder\n"
+NOT_PLAIN: dict[str, str] = {
+    "chapter-link-out": "'10-one.yaml' is a symbolic link to a file outside the content folder",
+    "report-link-passwd": "report.yaml is a symbolic link to a file outside the content folder",
+    "chapter-fifo": "'10-one.yaml' is a named pipe (FIFO), not a file",
+    "chapter-folder": "'10-one.yaml' is a folder, not a file",
+    "image-fifo": "'pipe.png' is a named pipe (FIFO), not a file",
+    "image-folder": "'images' is a folder, not a file",
+    "reserved-id": "id 'contents-title' is one the templates use for their own",
+}
+
+
+def write_not_plain_files(folder: Path) -> list[Path]:
+    (folder / "secret.yaml").write_text(f"title: {SECRET}blocks: [leaked]\n", encoding="utf-8")
+    folders = []
+    for name in NOT_PLAIN:
+        content = folder / name
+        content.mkdir(parents=True, exist_ok=True)
+        (content / "report.yaml").write_text(REPORT, encoding="utf-8")
+        folders.append(content)
+    (folder / "chapter-link-out" / "10-one.yaml").symlink_to(folder / "secret.yaml")
+    (folder / "report-link-passwd" / "report.yaml").unlink()
+    (folder / "report-link-passwd" / "report.yaml").symlink_to("/etc/passwd")
+    os.mkfifo(folder / "chapter-fifo" / "10-one.yaml")
+    (folder / "chapter-folder" / "10-one.yaml").mkdir()
+    os.mkfifo(folder / "image-fifo" / "pipe.png")
+    (folder / "image-fifo" / "10-one.yaml").write_text(chapter("{figure: pipe.png, alt: A pipe.}"), encoding="utf-8")
+    (folder / "image-folder" / "images").mkdir()
+    (folder / "image-folder" / "10-one.yaml").write_text(chapter("{figure: images, alt: A folder.}"),
+                                                         encoding="utf-8")
+    (folder / "reserved-id" / "10-one.yaml").write_text("id: contents-title\n" + chapter("x"), encoding="utf-8")
     return folders
 
 

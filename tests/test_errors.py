@@ -767,3 +767,85 @@ def test_required_text_cannot_be_empty_even_quoted(tmp_path, monkeypatch) -> Non
           hint: write the text after the colon, or remove the line
         1 error; {CHECKED}
         """)
+
+
+# ---------------------------------------------------------------- ids the templates use (issue 17)
+
+
+def test_an_id_the_templates_use_is_refused(tmp_path, monkeypatch) -> None:
+    run = check(tmp_path, monkeypatch, """\
+        title: One
+        id: contents-title
+        sections:
+          - title: Figures
+            id: list-of-figures
+            blocks:
+              - table: Counts
+                id: list-of-tables
+                columns: [a]
+                rows: [["1"]]
+          - title: Contents Title
+            blocks: [x]
+        """)
+    used = "is one the templates use for their own (templates/contents.html:"
+    heads = [line for line in run.err.splitlines() if ": error: " in line]
+    assert heads == [
+        f"content/10-one.yaml:2:1: error: id: id 'contents-title' {used}4)",
+        f"content/10-one.yaml:5:5: error: sections[0].id: id 'list-of-figures' {used}43)",
+        f"content/10-one.yaml:7:9: error: id 'list-of-tables' {used}43)",
+        f"content/10-one.yaml:11:12: error: sections[1].id: the id 'contents-title' made from this title {used}4)",
+    ]
+    assert run.err.count("  hint: choose another id: those the templates write are theirs alone\n") == 3
+    assert "  hint: give it an id of its own under the title, e.g. 'id: section-contents-title'\n" in run.err
+    assert "  2 | id: contents-title\n    | ^^^^^^^^^^^^^^^^^^\n" in run.err
+    assert run.err.endswith(f"4 errors; {CHECKED}\n")
+
+
+def test_reserved_ids_are_read_from_the_templates(tmp_path) -> None:
+    from folio.resolve import template_ids
+
+    folder = tmp_path / "templates"
+    (folder / "blocks").mkdir(parents=True)
+    (folder / "cover.html").write_text('<section class="cover" id="cover">\n<h1 id=\'cover-title\'>{{ t }}</h1>\n'
+                                       '<p id="{{ doc.id }}"></p><p id="part-{{ n }}-x"></p>'
+                                       '<b data-id="not-an-id"></b></section>\n')
+    (folder / "blocks" / "note.html").write_text('<aside id="fn-{{ block.n }}"></aside>\n')
+    reserved = template_ids(folder)
+    assert reserved.exact == {"cover": "templates/cover.html:1", "cover-title": "templates/cover.html:2"}
+    assert reserved.prefixes == {"part-": "templates/cover.html:3", "fn-": "templates/blocks/note.html:1"}
+    assert reserved.clash("fn-12") == "templates/blocks/note.html:1"
+    assert reserved.clash("covers") == reserved.clash("my-cover") == ""
+
+
+def test_every_id_in_the_html_is_unique(tmp_path) -> None:
+    """Generated ids (numbered blocks' anchors, notes and their calls) never meet an author's or a template's."""
+    import re
+    from collections import Counter
+
+    report = MINIMAL_REPORT.replace("chapters:\n", "lists: [figures, tables]\nchapters:\n")
+    chapter = """\
+        title: Note
+        sections:
+          - title: Figure 1
+            blocks:
+              - A call.[^one]
+              - table: Counts
+                columns: [a]
+                rows: [["1"]]
+          - title: Table 1
+            id: call-one
+            blocks:
+              - figure: dot.svg
+                alt: A dot.
+                caption: A dot
+          - title: Note one
+            blocks: [x]
+        notes:
+          one: The note.
+        """
+    content = write_report(tmp_path / "content", report, {"10-one.yaml": chapter})
+    (content / "dot.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><circle r="1"/></svg>')
+    html = prepare(content).html
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    assert [ident for ident, count in ids.items() if count > 1] == []
+    assert {"figure-1", "table-1", "call-one", "note-one"} <= set(ids)

@@ -49,7 +49,7 @@ def project(tmp_path: Path) -> Path:
     ("ftp://example.org/x.png", "ftp addresses are not fetched; only files inside the project can be used"),
     ("file://host/share/x.png", "a file on another machine (host) cannot be used"),
     ("images/missing.png", "no such file"),
-    ("images", "not a file"),
+    ("images", "a folder, not a file"),
 ])
 def test_project_file_refuses(project: Path, name: str, why: str) -> None:
     with pytest.raises(Refused) as caught:
@@ -437,7 +437,14 @@ def test_hostile_suite_opens_nothing_outside_and_connects_nowhere(tmp_path: Path
     results = summary["results"]
     built = {name for name, r in results.items() if r["code"] == 0}
     assert built == {"yaml-1.1", "bom-crlf", "html-and-jinja", "long-words", "chart", "http-link", "html:iframe"}
+    # issue 17: links out, pipes and folders where files should be, reserved ids; each said as it is
+    from .hostile import NOT_PLAIN, SECRET
+
+    assert os.path.realpath(tmp_path / "suite" / "secret.yaml") not in summary["opened"]
+    for name, message in NOT_PLAIN.items():
+        assert results[name]["code"] == 1 and message in results[name]["err"], (name, results[name]["err"])
     for name, result in results.items():
+        assert SECRET.strip() not in result["err"] and "root:" not in result["err"], (name, result["err"])
         assert "Traceback" not in result["err"]
         if name.startswith("html:") and result["code"]:
             assert "refused: " in result["err"], result["err"]
@@ -470,3 +477,73 @@ def test_a_character_no_font_has_fails_the_build_where_it_is_written(tmp_path: P
                        "(see the README, \"Fonts\")\n"
                        "1 error; no PDF written (the last one is unchanged).\n")
     assert (tmp_path / "out.pdf").read_bytes() == b"%PDF old"
+
+
+# ---------------------------------------------------------------- content files: the images' rule (issue 17)
+
+
+def test_a_chapter_linked_from_outside_is_refused_at_its_entry(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    report = ("title: Test Report\nissuer: Test Mission\ndate: 2021-02-09\n"
+              "chapters:\n  - 10-one.yaml\n  - 20-two.yaml\n")
+    content = write_report(tmp_path / "content", report, {})
+    (content / "drafts").mkdir()
+    (content / "drafts" / "two.yaml").write_text("title: Two\nblocks: [x]\n")
+    (tmp_path / "outside.yaml").write_text("title: Outside\nblocks: [a secret paragraph]\n")
+    (content / "10-one.yaml").symlink_to(tmp_path / "outside.yaml")
+    (content / "20-two.yaml").symlink_to("drafts/two.yaml")  # a link inside the folder is fine
+    run = run_cli("--content", "content", "--check")
+    assert (run.code, run.err) == (1, (
+        "content/report.yaml:5:5: error: chapters[0]: '10-one.yaml' is a symbolic link to a file outside the "
+        "content folder\n"
+        "  5 |   - 10-one.yaml\n"
+        "    |     ^^^^^^^^^^^\n"
+        "  hint: put the file itself in the content folder: folio reads nothing outside the project\n"
+        "1 error; nothing written (--check).\n"))
+
+
+def test_report_yaml_linked_to_a_system_file_is_never_opened(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "report.yaml").symlink_to("/etc/passwd")
+    opened: list[str] = []
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda path, *args, **kw: opened.append(os.fspath(path)) or real_open(path, *args,
+                                                                                                            **kw))
+    run = run_cli("--content", "content", "--check")
+    assert (run.code, run.err) == (1, (
+        "content/report.yaml: error: report.yaml is a symbolic link to a file outside the content folder\n"
+        "  hint: put the file itself in the content folder: folio reads nothing outside the project\n"
+        "1 error; nothing written (--check).\n"))
+    assert not [path for path in opened if "report.yaml" in path or "passwd" in path]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_something_that_is_no_file_where_a_chapter_should_be(tmp_path: Path, monkeypatch, kind: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    content = write_report(tmp_path / "content", chapters={})
+    if kind == "fifo":
+        os.mkfifo(content / "10-one.yaml")  # opening it to read would wait for a writer forever
+    else:
+        (content / "10-one.yaml").mkdir()
+    what = "a named pipe (FIFO), not a file" if kind == "fifo" else "a folder, not a file"
+    done = subprocess.run([sys.executable, "-c", "import sys; from folio.cli import main; "
+                           "raise SystemExit(main(['--content', 'content', '--check']))"],
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stderr) == (1, (
+        f"content/report.yaml:6:5: error: chapters[0]: '10-one.yaml' is {what}\n"
+        "  6 |   - 10-one.yaml\n"
+        "    |     ^^^^^^^^^^^\n"
+        "  hint: a chapter is a YAML file beside report.yaml\n"
+        "1 error; nothing written (--check).\n"))
+
+
+def test_a_pipe_swapped_in_after_the_check_is_never_waited_on(tmp_path: Path) -> None:
+    from folio.errors import Problems
+    from folio.source import load_file
+
+    os.mkfifo(tmp_path / "10-one.yaml")
+    problems = Problems()
+    assert load_file(tmp_path / "10-one.yaml", problems) is None  # returns at once: opened without blocking
+    assert [p.message for p in problems.items] == ["not a regular file (a folder, a named pipe or a device?)"]
