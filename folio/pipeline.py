@@ -229,6 +229,7 @@ class BuildOptions:
     mend: bool = True  # preflight mends the defects it finds (False: the engine's pages, untouched)
     strict: bool = False  # a defect preflight cannot mend fails the build
     fresh: bool = False  # ignore the last build's mends (record.py): find and mend from scratch
+    compose: bool | None = None  # total-fit line breaking (compose.py); None: as report.yaml says (default on)
     jobs: int | None = None  # processes to lay out in (chunks.py); None: every core for a long report
     progress: Callable[[str], None] | None = None  # told the name of each step as it starts
 
@@ -268,7 +269,7 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
     for name, target in zip(names, targets, strict=True):
         try:
             if checked is None:  # the first profile: lay out, inspect, mend
-                page_html = prepared.html_for(name)
+                page_html = _composed(prepared, prepared.html_for(name), options, timings, fetcher)
                 digest = record.html_digest(page_html)
                 last = _last_record(options, warm, record_file, design)
                 start = start_mends(page_html, last.mends) if last is not None else {}
@@ -321,6 +322,19 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
                 write_atomic(record_file, record.dump(kept))
     first, *others = written
     return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked)
+
+
+def _composed(prepared: Prepared, html: str, options: BuildOptions, timings: Timings, fetcher: Any) -> str:
+    """The HTML with its justified paragraphs broken into lines by the composer (compose.py),
+    measured on a galley of those paragraphs laid out by the engine."""
+    from . import compose, typeset
+
+    if not (options.compose if options.compose is not None else prepared.report.compose):
+        return html
+    with Stopwatch(timings, "compose"):
+        outcome = compose.compose_html(html, lambda galley: _layout(prepared, galley, options, fetcher, False)
+                                       .document.pages, typeset.text_width)
+    return outcome.html
 
 
 def _lay_out_parts(prepared: Prepared, cut: parts.Cut, count: int, options: BuildOptions, timings: Timings,

@@ -1,0 +1,479 @@
+"""Compose: justified paragraphs broken into lines by total fit, imposed on the engine.
+
+WeasyPrint breaks lines first fit. This step takes each justified paragraph of the
+HTML, measures its words with the engine's own text layout (the very fonts, size,
+OpenType features and language its text boxes have, read from a galley layout of
+those paragraphs: galley.py), chooses the paragraph's breaks with knuthplass.py, and
+writes the lines back into the HTML so that the engine sets exactly those:
+
+    <p class="composed"><span class="cl" style="word-spacing: 0.41px">a line</span><br>...</p>
+
+Why this way: a forced break (`<br>`) is the one break the engine never second-guesses,
+and a `word-spacing` on a `white-space: nowrap` span fixes a line's width without
+letting the engine break it anywhere else, while the text stays whole words in
+the PDF (no character is added but the hyphen of a chosen break, drawn by CSS generated
+content, `.hy::after`, as the engine draws its own). Inline elements that run over a
+break are closed at the line's end and opened again on the next (an id only once).
+
+A paragraph the composer cannot set (a note called in it, a link into the report, an
+element it does not know, no feasible breaks) is left to the engine and counted.
+`check` compares the engine's lines with the composed ones after layout: a difference
+is a bug, reported, never a silent change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html as html_lib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyphen
+
+from .knuthplass import INFINITY, Box, Glue, Item, Params, Penalty, breaks
+
+# inline elements a composed paragraph may hold; anything else leaves it to the engine
+_INLINE = frozenset({"em", "strong", "i", "b", "span", "a", "code", "abbr", "cite", "q", "small", "sub", "sup"})
+_TOKEN = re.compile(r"<(/?)([a-zA-Z][\w-]*)\b[^>]*>|[^<]+")
+_ID = re.compile(r'\s(?:id|name)="[^"]*"')
+_SPACE = re.compile(r"[ \t\n\r\f]+")
+HYPHEN_COST = 50.0
+EXPLICIT_HYPHEN_COST = 50.0
+STRETCH = 0.5  # of a space, as TeX's Computer Modern: a line at ratio 1 has its spaces 1.5x
+SHRINK = 0.2  # of a space: never tighter than 0.8x, where words start to run together
+PRETOLERANCE = 0.9  # the first pass, without hyphens: a paragraph that sets well so keeps its words whole
+TOLERANCES = (1.0, 1.4, 2.5)  # then with hyphens, in turn; a paragraph still infeasible is left to the engine
+SHORT_LAST = 0.15  # a last line shorter than this share of the measure costs demerits
+SLACK = 0.01  # px a composed line is set short of the measure, so that rounding never makes it overflow
+
+# (text, engine style, spaced) -> width in px, as the engine sets it; spaced: as set with a word spacing
+Measure = Callable[[str, Any, bool], float]
+
+
+@dataclass
+class Paragraph:
+    """One paragraph as the galley laid it out: what measuring and breaking need."""
+
+    key: str
+    inner: str  # the paragraph's inner HTML
+    width: float  # the measure, px
+    indent: float  # the first line's text-indent, px
+    styles: list[Any]  # the engine's style of the paragraph, then of each inline element in order
+    hyphenate: bool
+    lang: str
+    limit_chars: tuple[int, int, int]
+
+
+@dataclass
+class Composed:
+    inner: str  # the paragraph's inner HTML, broken into lines
+    lines: list[str]  # each line's text, as the engine should set it (for the check)
+    ratios: list[float]
+    hyphens: int
+
+
+@dataclass
+class Outcome:
+    html: str
+    composed: dict[str, Composed] = field(default_factory=dict)
+    left: dict[str, str] = field(default_factory=dict)  # key -> why the engine sets it
+
+
+# -- the paragraph's inline HTML as atoms -------------------------------------------
+
+@dataclass
+class _Atom:
+    kind: str  # "text", "open", "close"
+    text: str  # text (unescaped) or the raw tag
+    style: int = 0  # for text: index into Paragraph.styles
+    name: str = ""
+
+
+def atoms(inner: str) -> list[_Atom] | None:
+    """The inline HTML as text and tags, white space collapsed as the engine does; None when it
+    holds an element the composer does not set (a line break, an image, a note)."""
+    out: list[_Atom] = []
+    stack: list[int] = [0]
+    count = 0
+    for match in _TOKEN.finditer(inner):
+        if match.group(2) is None:
+            text = _SPACE.sub(" ", html_lib.unescape(match.group(0)))
+            if "\u00ad" in text or "\u200b" in text or "\t" in text:
+                return None
+            out.append(_Atom("text", text, stack[-1]))
+            continue
+        name = match.group(2).lower()
+        if name not in _INLINE or 'class="footnote' in match.group(0):
+            return None
+        if match.group(1):
+            if len(stack) == 1:
+                return None
+            stack.pop()
+            out.append(_Atom("close", match.group(0), name=name))
+        else:
+            count += 1
+            stack.append(count)
+            out.append(_Atom("open", match.group(0), name=name))
+    if len(stack) != 1:
+        return None
+    # collapse spaces across tags; none at the paragraph's start or end
+    previous_space = True
+    for atom in out:
+        if atom.kind == "text":
+            if previous_space and atom.text.startswith(" "):
+                atom.text = atom.text[1:]
+            if atom.text:
+                previous_space = atom.text.endswith(" ")
+    for atom in reversed(out):
+        if atom.kind == "text":
+            atom.text = atom.text.rstrip(" ")
+            if atom.text:
+                break
+    return [a for a in out if a.kind != "text" or a.text]
+
+
+def element_names(inner: str) -> list[str]:
+    return [m.group(2).lower() for m in _TOKEN.finditer(inner) if m.group(2) and not m.group(1)]
+
+
+# -- items -------------------------------------------------------------------------
+
+@dataclass
+class _Built:
+    items: list[Item]
+    payload: list[list[_Atom] | tuple[str, int] | None]  # a box's atoms; a glue's space and style; a penalty: None
+
+
+class _Hyphenator:
+    def __init__(self, lang: str, limits: tuple[int, int, int]) -> None:
+        total, left, right = limits
+        self.total = total
+        self.dic = pyphen.Pyphen(lang=dictionary(lang), left=max(left, 1), right=max(right, 1))
+
+    def points(self, word: str) -> list[int]:
+        letters = word.strip(".,;:!?()[]{}\"'\u201c\u201d\u2018\u2019")
+        if len(letters) < self.total or not letters.isalpha():
+            return []
+        offset = word.index(letters)
+        return [offset + p for p in self.dic.positions(letters)]
+
+
+def dictionary(lang: str) -> str:
+    """The hyphenation patterns for a language tag: en is the Situationer's American spelling."""
+    tag = lang.replace("_", "-")
+    if tag.lower() == "en":
+        return "en_US"
+    return pyphen.language_fallback(tag) or "en_US"
+
+
+def build_items(par: Paragraph, parts: list[_Atom], measure: Measure) -> _Built:
+    styles = par.styles
+    # a space between two letters, as a line set with word spacing has it (no kerning against it)
+    space = {i: max(measure("n n", s, True) - 2 * measure("n", s, False) - _ws(s), 0.1) for i, s in enumerate(styles)}
+    nbsp = {i: max(measure("n\u00a0n", s, True) - 2 * measure("n", s, False) - _ws(s), 0.1)
+            for i, s in enumerate(styles)}
+    hyphen_width = {i: measure(s["hyphenate_character"] or "\u2010", s, False) for i, s in enumerate(styles)}
+    hyph = _Hyphenator(par.lang, par.limit_chars) if par.hyphenate else None
+    items: list[Item] = []
+    payload: list[list[_Atom] | tuple[str, int] | None] = []
+    if par.indent:
+        items.append(Box(par.indent))
+        payload.append([])
+    word: list[_Atom] = []
+
+    def flush() -> None:
+        if not word:
+            return
+        texts = [a for a in word if a.kind == "text"]
+        if hyph is not None and len(texts) == 1:
+            atom = texts[0]
+            at = word.index(atom)
+            cuts = hyph.points(atom.text)
+        else:
+            cuts, at, atom = [], -1, None
+        explicit = []
+        if atom is not None:
+            explicit = [i + 1 for i, ch in enumerate(atom.text[:-1])
+                        if ch == "-" and i > 0 and atom.text[i + 1].isalpha()]
+        if atom is None or not (cuts or explicit):
+            items.append(Box(sum(measure(a.text, styles[a.style], False) for a in texts)))
+            payload.append(list(word))
+        else:
+            before, after = word[:at], word[at + 1:]
+            edges = sorted(set(cuts) | set(explicit))
+            pieces = [atom.text[a:b] for a, b in zip([0, *edges], [*edges, len(atom.text)], strict=True)]
+            for n, piece in enumerate(pieces):
+                chunk = ([*before] if n == 0 else []) + [_Atom("text", piece, atom.style)] + (
+                    [*after] if n == len(pieces) - 1 else [])
+                items.append(Box(measure(piece, styles[atom.style], False)))
+                payload.append(chunk)
+                if n < len(pieces) - 1:
+                    if piece.endswith("-"):
+                        items.append(Penalty(0.0, EXPLICIT_HYPHEN_COST, True))
+                    else:
+                        items.append(Penalty(hyphen_width[atom.style], HYPHEN_COST, True))
+                    payload.append(None)
+        word.clear()
+
+    for atom in parts:
+        if atom.kind != "text":
+            word.append(atom)
+            continue
+        for n, chunk in enumerate(re.split("([ \u00a0])", atom.text)):
+            if n % 2:  # a space: the engine gives a no-break space the word spacing too
+                flush()
+                w = nbsp[atom.style] if chunk == "\u00a0" else space[atom.style]
+                if chunk == "\u00a0":
+                    items.append(Penalty(0.0, INFINITY))
+                    payload.append(None)
+                items.append(Glue(w, w * STRETCH, w * SHRINK))
+                payload.append((chunk, atom.style))
+            elif chunk:
+                word.append(_Atom("text", chunk, atom.style))
+    flush()
+    items.append(Glue(0.0, 0.0, 0.0))  # the last line's fill: set at its natural width
+    payload.append(("", 0))
+    items.append(Penalty(0.0, -INFINITY))
+    payload.append(None)
+    return _Built(items, payload)
+
+
+def _ws(style: Any) -> float:
+    value = style["word_spacing"]
+    return float(value) if isinstance(value, (int, float)) else 0.0
+
+
+# -- lines back to HTML ----------------------------------------------------------------
+
+def compose_paragraph(par: Paragraph, measure: Measure, looseness: int = 0) -> Composed | None:
+    parts = atoms(par.inner)
+    if parts is None:
+        return None
+    widths = [par.width]
+    # as TeX: first without hyphens, within a tight tolerance; then with them, looser in turn
+    plain = build_items(dataclasses.replace(par, hyphenate=False), parts, measure)
+    passes = [(plain, PRETOLERANCE)]
+    if par.hyphenate:
+        hyphenated = build_items(par, parts, measure)
+        passes += [(hyphenated, t) for t in TOLERANCES]
+    else:
+        passes += [(plain, t) for t in TOLERANCES]
+    for built, tolerance in passes:
+        params = Params(tolerance=tolerance, short_last=par.width * SHORT_LAST, looseness=looseness)
+        lines = breaks(built.items, widths, params)
+        if lines is not None:
+            return _impose(par, built, lines, measure)
+    return None
+
+
+def _impose(par: Paragraph, built: _Built, lines: Sequence[Any], measure: Measure) -> Composed:
+    styles = par.styles
+    out: list[str] = []
+    texts: list[str] = []
+    open_tags: list[_Atom] = []
+    hyphens = 0
+    for number, line in enumerate(lines):
+        body: list[str] = [a.text for a in open_tags]  # elements running on from the line before
+        runs: list[tuple[str, int]] = []  # the line's text boxes: (text, style)
+        spaces = 0
+        for index in range(line.start, line.end):
+            item, load = built.items[index], built.payload[index]
+            if isinstance(item, Glue) and isinstance(load, tuple):
+                if not load[0]:
+                    continue  # the last line's fill
+                body.append(load[0])
+                _add_run(runs, load[0], load[1])
+                spaces += 1
+            elif isinstance(item, Box) and isinstance(load, list):
+                for atom in load:
+                    if atom.kind == "text":
+                        body.append(html_lib.escape(atom.text, quote=False))
+                        _add_run(runs, atom.text, atom.style)
+                    else:
+                        body.append(atom.text)
+                        if atom.kind == "open":
+                            open_tags.append(atom)
+                        elif open_tags:
+                            open_tags.pop()
+                        runs.append(("", -1))  # an element boundary ends a text box
+        hyphenated = line.hyphenated and built.items[line.end].width > 0
+        natural = sum(measure(text, styles[s], True) - _ws(styles[s]) * _spaces(text) for text, s in runs if text)
+        text = "".join(t for t, _ in runs)
+        if hyphenated:
+            natural += built.items[line.end].width
+            hyphens += 1
+        last = number == len(lines) - 1
+        target = par.width - (par.indent if number == 0 else 0.0)
+        spacing = 0.0 if last or not spaces else (target - SLACK - natural) / spaces
+        body.extend(f"</{a.name}>" for a in reversed(open_tags))
+        if hyphenated:
+            body.append('<span class="hy"></span>')
+        style = f' style="word-spacing: {spacing:.3f}px"' if not last else ""
+        out.append(f'<span class="cl"{style}>{"".join(body)}</span>')
+        texts.append(text + ("-" if hyphenated else ""))
+        # an element that runs on is opened again on the next line, without its id
+        open_tags = [_Atom("open", _ID.sub("", a.text), name=a.name) for a in open_tags]
+    return Composed("<br>".join(out), texts, [line.ratio for line in lines], hyphens)
+
+
+def _spaces(text: str) -> int:
+    return text.count(" ") + text.count("\u00a0")
+
+
+def _add_run(runs: list[tuple[str, int]], text: str, style: int) -> None:
+    if runs and runs[-1][1] == style:
+        runs[-1] = (runs[-1][0] + text, style)
+    else:
+        runs.append((text, style))
+
+
+# -- the HTML as a whole ------------------------------------------------------------------
+
+def paragraph_pattern(key: str) -> re.Pattern[str]:
+    return re.compile(r'(<p\b[^>]*\sdata-src="' + re.escape(key) + r'"[^>]*>)(.*?)(</p>)', re.S)
+
+
+def candidates(html: str) -> dict[str, str]:
+    """The keys of the paragraphs that may be composed, with their inner HTML."""
+    found: dict[str, str] = {}
+    for match in re.finditer(r'<p\b([^>]*)\sdata-src="([^"]+)"([^>]*)>(.*?)</p>', html, re.S):
+        if "class=" in match.group(1) + match.group(3):
+            continue
+        if atoms(match.group(4)) is not None:
+            found[match.group(2)] = match.group(4)
+    return found
+
+
+def apply(html: str, composed: dict[str, Composed]) -> str:
+    """The HTML with each composed paragraph's lines written in."""
+    def replace(match: re.Match[str]) -> str:
+        key = re.search(r'data-src="([^"]+)"', match.group(1))
+        if key is None or key.group(1) not in composed:
+            return match.group(0)
+        start = match.group(1)[:-1] + ' class="composed">'
+        return start + composed[key.group(1)].inner + match.group(3)
+    return re.sub(r'(<p\b[^>]*\sdata-src="[^"]+"[^>]*>)(.*?)(</p>)', replace, html, flags=re.S)
+
+
+# -- reading the engine's boxes (no import of the engine: only its boxes' attributes) ------
+
+def _walk(box: Any) -> Any:
+    yield box
+    for child in getattr(box, "children", ()) or ():
+        yield from _walk(child)
+
+
+def _fragments(pages: Sequence[Any], keys: set[str]) -> dict[str, list[Any]]:
+    """Each keyed paragraph's block boxes (one per page it runs over), in order."""
+    found: dict[str, list[Any]] = {}
+    for page in pages:
+        for box in _walk(page._page_box):
+            element = getattr(box, "element", None)
+            if element is None or getattr(box, "element_tag", "") != "p" or type(box).__name__ != "BlockBox":
+                continue
+            key = element.get("data-src")
+            if key in keys:
+                found.setdefault(key, []).append(box)
+    return found
+
+
+def _line_boxes(block: Any) -> list[Any]:
+    return [child for child in block.children if type(child).__name__ == "LineBox"]
+
+
+def read_paragraphs(pages: Sequence[Any], inner_by_key: dict[str, str]) -> tuple[list[Paragraph], dict[str, str]]:
+    """What the galley's boxes tell of each paragraph: measure, indent, the styles of its text."""
+    out: list[Paragraph] = []
+    left: dict[str, str] = {}
+    fragments = _fragments(pages, set(inner_by_key))
+    for key, inner in inner_by_key.items():
+        blocks = fragments.get(key)
+        if not blocks:
+            left[key] = "not in the galley"
+            continue
+        first = blocks[0]
+        style = first.style
+        if style["text_align_all"] != "justify" or style["white_space"] != "normal":
+            left[key] = "not justified"
+            continue
+        elements: list[Any] = []
+        element_styles: list[Any] = []
+        for block in blocks:
+            for line in _line_boxes(block):
+                for box in _walk(line):
+                    element = getattr(box, "element", None)
+                    if box is line or element is None or element is first.element:
+                        continue
+                    if "::" in (getattr(box, "element_tag", "") or "") or element in elements:
+                        continue
+                    elements.append(element)
+                    element_styles.append(box.style)
+        names = element_names(inner)
+        if [str(e.tag).lower() for e in elements] != names:
+            left[key] = "its elements do not match the engine's boxes"
+            continue
+        lines = _line_boxes(first)
+        indent = float(getattr(lines[0], "text_indent", 0) or 0) if lines else 0.0
+        limits = style["hyphenate_limit_chars"]
+        out.append(Paragraph(key, inner, float(first.width), indent, [style, *element_styles],
+                             style["hyphens"] == "auto" and bool(style["lang"]), str(style["lang"] or ""),
+                             (int(limits[0]), int(limits[1]), int(limits[2]))))
+    return out, left
+
+
+def engine_lines(pages: Sequence[Any], keys: set[str]) -> dict[str, list[str]]:
+    """The text of each line the engine set, per paragraph key (hyphen characters as '-')."""
+    out: dict[str, list[str]] = {}
+    for key, blocks in _fragments(pages, keys).items():
+        lines = out.setdefault(key, [])
+        for block in blocks:
+            for line in _line_boxes(block):
+                text = "".join(getattr(b, "text", "") for b in _walk(line) if type(b).__name__ == "TextBox")
+                lines.append(_SPACE.sub(" ", text).strip().replace("\u2010", "-"))
+    return out
+
+
+def check(pages: Sequence[Any], composed: dict[str, Composed]) -> list[tuple[str, str]]:
+    """Where the engine set a composed paragraph's lines other than composed: (key, what differs)."""
+    found = engine_lines(pages, set(composed))
+    problems: list[tuple[str, str]] = []
+    for key, comp in composed.items():
+        got = found.get(key)
+        if got is None:
+            continue  # not on these pages (a part of a long report)
+        want = [line.strip() for line in comp.lines]
+        if got != want:
+            where = next((i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b),
+                         min(len(got), len(want)))
+            problems.append((key, f"line {where + 1}: the engine set {got[where:where + 1]!r}, "
+                                  f"the composer {want[where:where + 1]!r} ({len(got)} lines, composed {len(want)})"))
+    return problems
+
+
+def compose_html(html: str, lay_out: Callable[[str], Any], measure: Measure) -> Outcome:
+    """The HTML with every paragraph the composer can set broken into lines.
+
+    `lay_out` lays out a galley of those paragraphs (galley.py) and returns the engine's pages;
+    their boxes give each paragraph's measure and the styles its words are measured in.
+    """
+    from .galley import extract
+
+    inner = candidates(html)
+    outcome = Outcome(html)
+    if not inner:
+        return outcome
+    galley = extract(html, set(inner))
+    if not galley.html:
+        return outcome
+    pages = lay_out(galley.html)
+    pars, outcome.left = read_paragraphs(pages, {k: inner[k] for k in galley.keys})
+    for par in pars:
+        done = compose_paragraph(par, measure)
+        if done is None:
+            outcome.left[par.key] = "no feasible breaks"
+        else:
+            outcome.composed[par.key] = done
+    outcome.html = apply(html, outcome.composed)
+    return outcome
