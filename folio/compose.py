@@ -39,12 +39,12 @@ _INLINE = frozenset({"em", "strong", "i", "b", "span", "a", "code", "abbr", "cit
 _TOKEN = re.compile(r"<(/?)([a-zA-Z][\w-]*)\b[^>]*>|[^<]+")
 _ID = re.compile(r'\s(?:id|name)="[^"]*"')
 _SPACE = re.compile(r"[ \t\n\r\f]+")
-HYPHEN_COST = 50.0
-EXPLICIT_HYPHEN_COST = 50.0
+HYPHEN_COST = 300.0  # a hyphen weighs as much as a line at about 1.6x: hyphens only to spare such lines
+EXPLICIT_HYPHEN_COST = 300.0  # a hyphen weighs as much as a line at about 1.6x: hyphens only to spare such lines
 STRETCH = 0.5  # of a space, as TeX's Computer Modern: a line at ratio 1 has its spaces 1.5x
-SHRINK = 0.2  # of a space: never tighter than 0.8x, where words start to run together
+SHRINK = 0.3  # of a space: never tighter than 0.7x
 PRETOLERANCE = 0.9  # the first pass, without hyphens: a paragraph that sets well so keeps its words whole
-TOLERANCES = (1.0, 1.4, 2.5)  # then with hyphens, in turn; a paragraph still infeasible is left to the engine
+TOLERANCES = (2.0, 3.0)  # then with hyphens, in turn; a paragraph still infeasible is left to the engine
 SHORT_LAST = 0.15  # a last line shorter than this share of the measure costs demerits
 SLACK = 0.01  # px a composed line is set short of the measure, so that rounding never makes it overflow
 

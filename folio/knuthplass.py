@@ -47,11 +47,11 @@ Item = Box | Glue | Penalty
 class Params:
     tolerance: float = 2.0  # the loosest adjustment ratio a line may have
     line_penalty: float = 10.0
-    double_hyphen: float = 3000.0  # two hyphenated lines in a row
-    final_hyphen: float = 5000.0  # a hyphen in the paragraph's last full line
-    fitness_jump: float = 3000.0  # adjacent lines two fitness classes apart or more
+    double_hyphen: float = 10000.0  # two hyphenated lines in a row
+    final_hyphen: float = 50000.0  # a hyphen in the paragraph's last full line
+    fitness_jump: float = 10000.0  # adjacent lines two fitness classes apart or more
     short_last: float = 0.0  # a last line narrower than this (absolute width)...
-    short_last_demerits: float = 2000.0  # ...costs this much
+    short_last_demerits: float = 20000.0  # ...costs this much
     max_hyphens_in_a_row: int = 2  # never three
     looseness: int = 0
 

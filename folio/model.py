@@ -170,7 +170,7 @@ class Report:
     chapters: tuple[Chapter, ...]
     chapter_start: str = "page"  # page: a new page; right: a new right-hand page
     lists: tuple[str, ...] = field(default=())  # "figures", "tables": lists after the contents
-    compose: bool = True  # justified paragraphs broken by total fit (compose.py); false: the engine's breaks
+    compose: bool = False  # justified paragraphs broken by total fit (compose.py); false: the engine's breaks
     file: Path | None = None
 
     @property

@@ -229,7 +229,7 @@ class BuildOptions:
     mend: bool = True  # preflight mends the defects it finds (False: the engine's pages, untouched)
     strict: bool = False  # a defect preflight cannot mend fails the build
     fresh: bool = False  # ignore the last build's mends (record.py): find and mend from scratch
-    compose: bool | None = None  # total-fit line breaking (compose.py); None: as report.yaml says (default on)
+    compose: bool | None = None  # total-fit line breaking (compose.py); None: as report.yaml says (default off)
     jobs: int | None = None  # processes to lay out in (chunks.py); None: every core for a long report
     progress: Callable[[str], None] | None = None  # told the name of each step as it starts
 
@@ -269,7 +269,8 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
     for name, target in zip(names, targets, strict=True):
         try:
             if checked is None:  # the first profile: lay out, inspect, mend
-                page_html = _composed(prepared, prepared.html_for(name), options, timings, fetcher)
+                composed = _composed(prepared, prepared.html_for(name), options, timings, fetcher)
+                page_html = composed.html
                 digest = record.html_digest(page_html)
                 last = _last_record(options, warm, record_file, design)
                 start = start_mends(page_html, last.mends) if last is not None else {}
@@ -282,6 +283,7 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
                 else:
                     laid, checked = _layout_and_preflight(prepared, page_html, options, timings, fetcher, start, same,
                                                           last.splits if last is not None else None)
+                    _check_composed(laid.document.pages, composed, prepared.doc.sources)
                     html = checked.html
                 kept = record.Record(design, digest, mends_by_text(page_html, checked.final_mends),
                                      checked.final_splits, in_parts.folios if in_parts else {},
@@ -324,17 +326,29 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
     return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked)
 
 
-def _composed(prepared: Prepared, html: str, options: BuildOptions, timings: Timings, fetcher: Any) -> str:
+def _composed(prepared: Prepared, html: str, options: BuildOptions, timings: Timings, fetcher: Any):
     """The HTML with its justified paragraphs broken into lines by the composer (compose.py),
-    measured on a galley of those paragraphs laid out by the engine."""
+    measured on a galley of those paragraphs laid out by the engine (a compose.Outcome)."""
     from . import compose, typeset
 
     if not (options.compose if options.compose is not None else prepared.report.compose):
-        return html
+        return compose.Outcome(html)
     with Stopwatch(timings, "compose"):
-        outcome = compose.compose_html(html, lambda galley: _layout(prepared, galley, options, fetcher, False)
-                                       .document.pages, typeset.text_width)
-    return outcome.html
+        return compose.compose_html(html, lambda galley: _layout(prepared, galley, options, fetcher, False)
+                                    .document.pages, typeset.text_width)
+
+
+def _check_composed(pages: Any, outcome: Any, sources: dict[str, Position]) -> None:
+    """A composed paragraph the engine set otherwise is a bug of the composer: the build says so."""
+    from . import compose
+
+    differences = compose.check(pages, outcome.composed)
+    if differences:
+        problems = [Problem(sources.get(key, Position(Path(key))),
+                            f"the engine set this paragraph's lines otherwise than the composer chose: {what}",
+                            hint="a bug in folio's composer; --no-compose builds with the engine's own breaks")
+                    for key, what in differences]
+        raise BuildError(f"{len(problems)} composed paragraph(s) set otherwise by the engine", problems)
 
 
 def _lay_out_parts(prepared: Prepared, cut: parts.Cut, count: int, options: BuildOptions, timings: Timings,

@@ -583,7 +583,7 @@ def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | 
         chapters=tuple(chapters),
         chapter_start=r.choice(node, "chapter_start", "", ("page", "right"), "page"),
         lists=tuple(x for x in lists if x in ("figures", "tables")),
-        compose=r.boolean(node, "compose", "", True),
+        compose=r.boolean(node, "compose", "", False),
         file=path,
     )
 
