@@ -1,0 +1,89 @@
+"""The composer's lines imposed on the engine: a round trip on galleys of random paragraphs.
+
+Each galley holds paragraphs of random words (with emphasis, a no-break space, words that
+hyphenate) in the body face and size and in a smaller size, set by the composer, then laid
+out by the engine: every line the engine sets must be the composer's line, and every full
+line must end at the measure.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from folio import compose, typeset
+from folio.paths import PROJECT_ROOT, STYLES_DIR
+
+from .test_preflight import PROSE
+
+TYPOGRAPHY = "".join((STYLES_DIR / name).read_text(encoding="utf-8") for name in ("tokens.css", "typography.css"))
+LONG = ["government", "organization", "jeopardize", "internationally", "responsibilities", "consideration",
+        "well-structured", "non-politicization", "Mr.\u00a0Sokha"]
+
+
+def galley(body: str, css: str) -> str:
+    return f"""<!DOCTYPE html><html lang="en"><head><link rel="stylesheet" href="styles/fonts.css"><style>
+@page {{ size: 210mm 600mm; margin: 10mm 32mm }}
+{TYPOGRAPHY}
+{css}</style></head><body>{body}</body></html>"""
+
+
+def random_paragraph(rng: random.Random) -> str:
+    words = [rng.choice(PROSE + LONG) for _ in range(rng.randint(12, 110))]
+    if rng.random() < 0.4:
+        at = rng.randrange(len(words) - 3)
+        words[at] = "<em>" + words[at]
+        words[at + 2] += "</em>"
+    if rng.random() < 0.3:
+        words[rng.randrange(len(words))] += ","
+    return " ".join(words) + "."
+
+
+def pages_of(html: str):
+    return typeset.layout(html, PROJECT_ROOT.as_uri() + "/", (STYLES_DIR,)).document.pages
+
+
+@pytest.mark.parametrize(("seed", "css"), [(1, "body { font-size: 10.75pt; line-height: 15.5pt }"),
+                                           (2, "body { font-size: 9pt; line-height: 12pt } p { text-indent: 0 }")])
+def test_the_engine_sets_exactly_the_composed_lines(seed: int, css: str) -> None:
+    rng = random.Random(seed)
+    texts = [random_paragraph(rng) for _ in range(100)]
+    html = galley("".join(f'<p data-src="c:{n}">{t}</p>' for n, t in enumerate(texts)), css)
+    outcome = compose.compose_html(html, pages_of, typeset.text_width)
+    assert len(outcome.composed) >= 80, outcome.left  # word salad: a paragraph with no feasible breaks is left
+    pages = pages_of(outcome.html)
+    assert compose.check(pages, outcome.composed) == []
+    found = compose._fragments(pages, set(outcome.composed))
+    for key, blocks in found.items():
+        lines = [line for block in blocks for line in compose._line_boxes(block)]
+        for line in lines[:-1]:
+            right = max(child.position_x + child.margin_width() for child in line.children)
+            assert abs(right - (blocks[0].content_box_x() + blocks[0].width)) < 0.05, key
+    # the words are the author's, in order: the lines carry the paragraph's letters and no more
+    for key, done in outcome.composed.items():
+        original = texts[int(key[2:])].replace("<em>", "").replace("</em>", "")
+        assert squeezed(" ".join(done.lines)) == squeezed(original), key
+
+
+def squeezed(text: str) -> str:
+    """The letters of a text, without spaces or hyphens: what lines must carry, in order."""
+    return "".join(text.split()).replace("-", "")
+
+
+def test_a_paragraph_with_a_note_or_an_unknown_element_is_left_to_the_engine() -> None:
+    assert compose.atoms('Text<span class="footnote">a note</span> more') is None
+    assert compose.atoms("Text<br>more") is None
+    assert compose.atoms("Text <em>emphasised</em> more") is not None
+
+
+def test_the_composed_html_keeps_ids_once_and_closes_what_it_opens() -> None:
+    rng = random.Random(5)
+    inner = "Start " + " ".join(rng.choice(PROSE) for _ in range(40)) + ' <a id="x" href="https://e.org">a ' + \
+        " ".join(rng.choice(PROSE) for _ in range(30)) + "</a> end."
+    html = galley(f'<p data-src="c:1">{inner}</p>', "body { font-size: 10.75pt }")
+    outcome = compose.compose_html(html, pages_of, typeset.text_width)
+    done = outcome.composed["c:1"]
+    assert len(done.lines) > 2
+    assert done.inner.count('id="x"') == 1
+    assert done.inner.count("<a ") == done.inner.count("</a>")
