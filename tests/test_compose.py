@@ -87,3 +87,29 @@ def test_the_composed_html_keeps_ids_once_and_closes_what_it_opens() -> None:
     assert len(done.lines) > 2
     assert done.inner.count('id="x"') == 1
     assert done.inner.count("<a ") == done.inner.count("</a>")
+
+
+def test_a_line_the_engine_sets_otherwise_is_reported_not_passed() -> None:
+    rng = random.Random(9)
+    html = galley(f'<p data-src="c:1">{random_paragraph(rng)} {random_paragraph(rng)}</p>', "")
+    outcome = compose.compose_html(html, pages_of, typeset.text_width)
+    done = outcome.composed["c:1"]
+    pages = pages_of(outcome.html)
+    assert compose.check(pages, outcome.composed) == []
+    done.lines[1] = done.lines[1] + " extra"  # as if the engine had broken elsewhere
+    problems = compose.check(pages, outcome.composed)
+    assert [key for key, _ in problems] == ["c:1"]
+    assert "line 2" in problems[0][1]
+
+
+def test_report_yaml_turns_the_composer_on(tmp_path) -> None:
+    from folio import pipeline
+
+    from .conftest import write_report
+
+    folder = write_report(tmp_path)
+    report = pipeline.load(folder)
+    assert report.compose is False
+    yaml = folder / "report.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8") + "compose: true\n", encoding="utf-8")
+    assert pipeline.load(folder).compose is True
