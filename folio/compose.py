@@ -37,12 +37,13 @@ from .knuthplass import INFINITY, Box, Glue, Item, Params, Penalty, breaks
 # inline elements a composed paragraph may hold; anything else leaves it to the engine
 _INLINE = frozenset({"em", "strong", "i", "b", "span", "a", "code", "abbr", "cite", "q", "small", "sub", "sup"})
 _TOKEN = re.compile(r"<(/?)([a-zA-Z][\w-]*)\b[^>]*>|[^<]+")
+_VOID = frozenset({"br", "img", "wbr"})
 _ID = re.compile(r'\s(?:id|name)="[^"]*"')
 _SPACE = re.compile(r"[ \t\n\r\f]+")
 HYPHEN_COST = 300.0  # a hyphen weighs as much as a line at about 1.6x: hyphens only to spare such lines
 EXPLICIT_HYPHEN_COST = 300.0  # a hyphen weighs as much as a line at about 1.6x: hyphens only to spare such lines
 STRETCH = 0.5  # of a space, as TeX's Computer Modern: a line at ratio 1 has its spaces 1.5x
-SHRINK = 0.3  # of a space: never tighter than 0.7x
+SHRINK = 1 / 3  # of a space, as TeX: never tighter than 0.67x
 PRETOLERANCE = 0.9  # the first pass, without hyphens: a paragraph that sets well so keeps its words whole
 TOLERANCES = (2.0, 3.0)  # then with hyphens, in turn; a paragraph still infeasible is left to the engine
 SHORT_LAST = 0.15  # a last line shorter than this share of the measure costs demerits
@@ -64,6 +65,8 @@ class Paragraph:
     hyphenate: bool
     lang: str
     limit_chars: tuple[int, int, int]
+    calls: list[str] = field(default_factory=list)  # the number of each note called, in order
+    call_style: Any = None  # the engine's style of a note's call
 
 
 @dataclass
@@ -91,21 +94,38 @@ class _Atom:
     name: str = ""
 
 
+_NOTE = re.compile(r'<span\b[^>]*\bclass="footnote"[^>]*>')
+
+
 def atoms(inner: str) -> list[_Atom] | None:
     """The inline HTML as text and tags, white space collapsed as the engine does; None when it
-    holds an element the composer does not set (a line break, an image, a note)."""
+    holds an element the composer does not set (a line break, an image). A note (floated to the
+    page foot, its call left in the line) is one atom: its whole element."""
     out: list[_Atom] = []
     stack: list[int] = [0]
-    count = 0
-    for match in _TOKEN.finditer(inner):
+    count = notes = 0
+    position = 0
+    while position < len(inner):
+        match = _TOKEN.match(inner, position)
+        if match is None:
+            return None
+        position = match.end()
         if match.group(2) is None:
             text = _SPACE.sub(" ", html_lib.unescape(match.group(0)))
-            if "\u00ad" in text or "\u200b" in text or "\t" in text:
+            if "\u00ad" in text or "\u200b" in text:
                 return None
             out.append(_Atom("text", text, stack[-1]))
             continue
         name = match.group(2).lower()
-        if name not in _INLINE or 'class="footnote' in match.group(0):
+        if not match.group(1) and _NOTE.match(match.group(0)):
+            end = _element_end(inner, match.start())
+            if end is None:
+                return None
+            out.append(_Atom("note", inner[match.start():end], notes))
+            notes += 1
+            position = end
+            continue
+        if name not in _INLINE or 'class="footnote-cont' in match.group(0):
             return None
         if match.group(1):
             if len(stack) == 1:
@@ -134,8 +154,21 @@ def atoms(inner: str) -> list[_Atom] | None:
     return [a for a in out if a.kind != "text" or a.text]
 
 
-def element_names(inner: str) -> list[str]:
-    return [m.group(2).lower() for m in _TOKEN.finditer(inner) if m.group(2) and not m.group(1)]
+def _element_end(html: str, start: int) -> int | None:
+    """Where the element whose start tag begins at `start` ends (after its end tag)."""
+    depth = 0
+    for match in _TOKEN.finditer(html, start):
+        if match.group(2) is None or match.group(2).lower() in _VOID:
+            continue
+        depth += -1 if match.group(1) else 1
+        if depth == 0:
+            return match.end()
+    return None
+
+
+def element_names(parts: list[_Atom]) -> list[str]:
+    """The inline elements the engine makes boxes for in the line, in order (a note's own are elsewhere)."""
+    return [a.name for a in parts if a.kind == "open"]
 
 
 # -- items -------------------------------------------------------------------------
@@ -176,6 +209,10 @@ def build_items(par: Paragraph, parts: list[_Atom], measure: Measure) -> _Built:
             for i, s in enumerate(styles)}
     hyphen_width = {i: measure(s["hyphenate_character"] or "\u2010", s, False) for i, s in enumerate(styles)}
     hyph = _Hyphenator(par.lang, par.limit_chars) if par.hyphenate else None
+
+    def call_width(note: _Atom) -> float:  # a note leaves its call in the line: its number, raised
+        return measure(par.calls[note.style], par.call_style, False)
+
     items: list[Item] = []
     payload: list[list[_Atom] | tuple[str, int] | None] = []
     if par.indent:
@@ -187,6 +224,7 @@ def build_items(par: Paragraph, parts: list[_Atom], measure: Measure) -> _Built:
         if not word:
             return
         texts = [a for a in word if a.kind == "text"]
+        calls = sum(call_width(a) for a in word if a.kind == "note")
         if hyph is not None and len(texts) == 1:
             atom = texts[0]
             at = word.index(atom)
@@ -198,7 +236,7 @@ def build_items(par: Paragraph, parts: list[_Atom], measure: Measure) -> _Built:
             explicit = [i + 1 for i, ch in enumerate(atom.text[:-1])
                         if ch == "-" and i > 0 and atom.text[i + 1].isalpha()]
         if atom is None or not (cuts or explicit):
-            items.append(Box(sum(measure(a.text, styles[a.style], False) for a in texts)))
+            items.append(Box(sum(measure(a.text, styles[a.style], False) for a in texts) + calls))
             payload.append(list(word))
         else:
             before, after = word[:at], word[at + 1:]
@@ -207,7 +245,8 @@ def build_items(par: Paragraph, parts: list[_Atom], measure: Measure) -> _Built:
             for n, piece in enumerate(pieces):
                 chunk = ([*before] if n == 0 else []) + [_Atom("text", piece, atom.style)] + (
                     [*after] if n == len(pieces) - 1 else [])
-                items.append(Box(measure(piece, styles[atom.style], False)))
+                items.append(Box(sum(call_width(a) for a in chunk if a.kind == "note")
+                                 + measure(piece, styles[atom.style], False)))
                 payload.append(chunk)
                 if n < len(pieces) - 1:
                     if piece.endswith("-"):
@@ -291,6 +330,9 @@ def _impose(par: Paragraph, built: _Built, lines: Sequence[Any], measure: Measur
                     if atom.kind == "text":
                         body.append(html_lib.escape(atom.text, quote=False))
                         _add_run(runs, atom.text, atom.style)
+                    elif atom.kind == "note":  # the note floats away; its call stays, a box of its own
+                        body.append(atom.text)
+                        runs.append((par.calls[atom.style], -1))
                     else:
                         body.append(atom.text)
                         if atom.kind == "open":
@@ -299,7 +341,8 @@ def _impose(par: Paragraph, built: _Built, lines: Sequence[Any], measure: Measur
                             open_tags.pop()
                         runs.append(("", -1))  # an element boundary ends a text box
         hyphenated = line.hyphenated and built.items[line.end].width > 0
-        natural = sum(measure(text, styles[s], True) - _ws(styles[s]) * _spaces(text) for text, s in runs if text)
+        natural = sum(measure(text, styles[s], True) - _ws(styles[s]) * _spaces(text) if s >= 0
+                      else measure(text, par.call_style, False) for text, s in runs if text)
         text = "".join(t for t, _ in runs)
         if hyphenated:
             natural += built.items[line.end].width
@@ -346,6 +389,21 @@ def candidates(html: str) -> dict[str, str]:
     return found
 
 
+def note_numbers(html: str) -> dict[str, list[str]]:
+    """The number each note's call will carry (the engine counts notes through the document),
+    by the key of the paragraph that calls it."""
+    out: dict[str, list[str]] = {}
+    count = 0
+    for match in re.finditer(r'<p\b[^>]*\sdata-src="([^"]+)"[^>]*>(.*?)</p>|' + _NOTE.pattern, html, re.S):
+        if match.group(1) is None:
+            count += 1  # a note outside a paragraph (in a list, a table)
+            continue
+        for _ in _NOTE.finditer(match.group(2)):
+            count += 1
+            out.setdefault(match.group(1), []).append(str(count))
+    return out
+
+
 def apply(html: str, composed: dict[str, Composed]) -> str:
     """The HTML with each composed paragraph's lines written in."""
     def replace(match: re.Match[str]) -> str:
@@ -383,8 +441,11 @@ def _line_boxes(block: Any) -> list[Any]:
     return [child for child in block.children if type(child).__name__ == "LineBox"]
 
 
-def read_paragraphs(pages: Sequence[Any], inner_by_key: dict[str, str]) -> tuple[list[Paragraph], dict[str, str]]:
-    """What the galley's boxes tell of each paragraph: measure, indent, the styles of its text."""
+def read_paragraphs(pages: Sequence[Any], inner_by_key: dict[str, str], numbers: dict[str, list[str]] | None = None,
+                    ) -> tuple[list[Paragraph], dict[str, str]]:
+    """What the galley's boxes tell of each paragraph: measure, indent, the styles of its text and of its
+    notes' calls (`numbers`: the numbers the calls will carry in the report, by paragraph)."""
+    numbers = numbers or {}
     out: list[Paragraph] = []
     left: dict[str, str] = {}
     fragments = _fragments(pages, set(inner_by_key))
@@ -398,28 +459,38 @@ def read_paragraphs(pages: Sequence[Any], inner_by_key: dict[str, str]) -> tuple
         if style["text_align_all"] != "justify" or style["white_space"] != "normal":
             left[key] = "not justified"
             continue
+        parts = atoms(inner)
+        if parts is None:
+            left[key] = "an element the composer does not set"
+            continue
         elements: list[Any] = []
         element_styles: list[Any] = []
+        call_style = None
         for block in blocks:
             for line in _line_boxes(block):
                 for box in _walk(line):
                     element = getattr(box, "element", None)
                     if box is line or element is None or element is first.element:
                         continue
+                    if (getattr(box, "element_tag", "") or "").endswith("::footnote-call") and hasattr(box, "text"):
+                        call_style = box.style
                     if "::" in (getattr(box, "element_tag", "") or "") or element in elements:
                         continue
                     elements.append(element)
                     element_styles.append(box.style)
-        names = element_names(inner)
-        if [str(e.tag).lower() for e in elements] != names:
+        if [str(e.tag).lower() for e in elements] != element_names(parts):
             left[key] = "its elements do not match the engine's boxes"
+            continue
+        calls = numbers.get(key, [])
+        if len(calls) != sum(a.kind == "note" for a in parts) or (calls and call_style is None):
+            left[key] = "its notes' calls are not where the composer looks for them"
             continue
         lines = _line_boxes(first)
         indent = float(getattr(lines[0], "text_indent", 0) or 0) if lines else 0.0
         limits = style["hyphenate_limit_chars"]
         out.append(Paragraph(key, inner, float(first.width), indent, [style, *element_styles],
                              style["hyphens"] == "auto" and bool(style["lang"]), str(style["lang"] or ""),
-                             (int(limits[0]), int(limits[1]), int(limits[2]))))
+                             (int(limits[0]), int(limits[1]), int(limits[2])), calls, call_style))
     return out, left
 
 
@@ -464,11 +535,11 @@ def compose_html(html: str, lay_out: Callable[[str], Any], measure: Measure) -> 
     outcome = Outcome(html)
     if not inner:
         return outcome
-    galley = extract(html, set(inner))
+    galley = extract(html, set(inner), notes=True)
     if not galley.html:
         return outcome
     pages = lay_out(galley.html)
-    pars, outcome.left = read_paragraphs(pages, {k: inner[k] for k in galley.keys})
+    pars, outcome.left = read_paragraphs(pages, {k: inner[k] for k in galley.keys}, note_numbers(html))
     for par in pars:
         done = compose_paragraph(par, measure)
         if done is None:

@@ -54,16 +54,19 @@ def test_the_engine_sets_exactly_the_composed_lines(seed: int, css: str) -> None
     assert len(outcome.composed) >= 80, outcome.left  # word salad: a paragraph with no feasible breaks is left
     pages = pages_of(outcome.html)
     assert compose.check(pages, outcome.composed) == []
-    found = compose._fragments(pages, set(outcome.composed))
-    for key, blocks in found.items():
-        lines = [line for block in blocks for line in compose._line_boxes(block)]
-        for line in lines[:-1]:
-            right = max(child.position_x + child.margin_width() for child in line.children)
-            assert abs(right - (blocks[0].content_box_x() + blocks[0].width)) < 0.05, key
+    assert_full_lines_fill_the_measure(pages, outcome)
     # the words are the author's, in order: the lines carry the paragraph's letters and no more
     for key, done in outcome.composed.items():
         original = texts[int(key[2:])].replace("<em>", "").replace("</em>", "")
         assert squeezed(" ".join(done.lines)) == squeezed(original), key
+
+
+def assert_full_lines_fill_the_measure(pages, outcome: compose.Outcome) -> None:
+    for key, blocks in compose._fragments(pages, set(outcome.composed)).items():
+        lines = [line for block in blocks for line in compose._line_boxes(block)]
+        for line in lines[:-1]:
+            right = max(child.position_x + child.margin_width() for child in line.children)
+            assert abs(right - (blocks[0].content_box_x() + blocks[0].width)) < 0.05, key
 
 
 def squeezed(text: str) -> str:
@@ -113,3 +116,20 @@ def test_report_yaml_turns_the_composer_on(tmp_path) -> None:
     yaml = folder / "report.yaml"
     yaml.write_text(yaml.read_text(encoding="utf-8") + "compose: true\n", encoding="utf-8")
     assert pipeline.load(folder).compose is True
+
+
+def test_a_paragraph_that_calls_notes_is_composed_with_its_calls_numbered_as_the_report_numbers_them() -> None:
+    rng = random.Random(4)
+    note = '<span class="footnote-anchor" id="call-{0}"></span><span class="footnote" id="note-{0}">A note {0}.</span>'
+    first = f"{random_paragraph(rng)[:-1]}{note.format('a')} {random_paragraph(rng)}"
+    second = f"{random_paragraph(rng)[:-1]}{note.format('b')} {random_paragraph(rng)}{note.format('c')}"
+    notes_css = (STYLES_DIR / "blocks.css").read_text(encoding="utf-8")
+    html = galley(f'<p data-src="c:1">{first}</p><p>x{note.format("d")}</p><p data-src="c:2">{second}</p>',
+                  notes_css)
+    assert compose.note_numbers(html) == {"c:1": ["1"], "c:2": ["3", "4"]}
+    outcome = compose.compose_html(html, pages_of, typeset.text_width)
+    assert set(outcome.composed) == {"c:1", "c:2"}, outcome.left
+    assert outcome.composed["c:2"].inner.count('class="footnote"') == 2
+    pages = pages_of(outcome.html)
+    assert compose.check(pages, outcome.composed) == []
+    assert_full_lines_fill_the_measure(pages, outcome)
