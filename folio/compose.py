@@ -45,7 +45,7 @@ EXPLICIT_HYPHEN_COST = 300.0  # a hyphen weighs as much as a line at about 1.6x:
 STRETCH = 0.5  # of a space, as TeX's Computer Modern: a line at ratio 1 has its spaces 1.5x
 SHRINK = 1 / 3  # of a space, as TeX: never tighter than 0.67x
 PRETOLERANCE = 0.9  # the first pass, without hyphens: a paragraph that sets well so keeps its words whole
-TOLERANCES = (2.0, 3.0)  # then with hyphens, in turn; a paragraph still infeasible is left to the engine
+TOLERANCES = (2.0, 3.0, 50.0)  # then with hyphens, in turn: the last takes the least bad of any breaks
 SHORT_LAST = 0.15  # a last line shorter than this share of the measure costs demerits
 SLACK = 0.01  # px a composed line is set short of the measure, so that rounding never makes it overflow
 
@@ -228,7 +228,8 @@ def build_items(par: Paragraph, parts: list[_Atom], measure: Measure) -> _Built:
         if hyph is not None and len(texts) == 1:
             atom = texts[0]
             at = word.index(atom)
-            cuts = hyph.points(atom.text)
+            # an element that says hyphens: manual (a word the preflight keeps whole) is not hyphenated
+            cuts = hyph.points(atom.text) if styles[atom.style]["hyphens"] == "auto" else []
         else:
             cuts, at, atom = [], -1, None
         explicit = []

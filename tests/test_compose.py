@@ -133,3 +133,16 @@ def test_a_paragraph_that_calls_notes_is_composed_with_its_calls_numbered_as_the
     pages = pages_of(outcome.html)
     assert compose.check(pages, outcome.composed) == []
     assert_full_lines_fill_the_measure(pages, outcome)
+
+
+def test_a_word_in_an_element_that_forbids_hyphens_is_never_broken() -> None:
+    rng = random.Random(12)
+    words = [rng.choice(PROSE + LONG[:6]) for _ in range(150)]
+    plain = " ".join(words)
+    kept = " ".join(f'<span class="nohy">{w}</span>' for w in words)
+    css = ".nohy { hyphens: manual }"
+    html = galley(f'<p data-src="c:1">{plain}</p><p data-src="c:2">{kept}</p>', css)
+    outcome = compose.compose_html(html, pages_of, typeset.text_width)
+    assert outcome.composed["c:1"].hyphens > 0, "the example no longer needs hyphens: lengthen it"
+    assert "c:2" in outcome.composed, outcome.left
+    assert outcome.composed["c:2"].hyphens == 0
