@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import html as html_lib
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -379,14 +380,16 @@ def paragraph_pattern(key: str) -> re.Pattern[str]:
     return re.compile(r'(<p\b[^>]*\sdata-src="' + re.escape(key) + r'"[^>]*>)(.*?)(</p>)', re.S)
 
 
-def candidates(html: str) -> dict[str, str]:
-    """The keys of the paragraphs that may be composed, with their inner HTML."""
-    found: dict[str, str] = {}
-    for match in re.finditer(r'<p\b([^>]*)\sdata-src="([^"]+)"([^>]*)>(.*?)</p>', html, re.S):
-        if "class=" in match.group(1) + match.group(3):
-            continue
-        if atoms(match.group(4)) is not None:
-            found[match.group(2)] = match.group(4)
+_PARAGRAPH = re.compile(r'(<p\b[^>]*\sdata-src="([^"]+)"[^>]*>)(.*?)(</p>)', re.S)
+
+
+def candidates(html: str) -> dict[str, tuple[str, str]]:
+    """The paragraphs that may be composed: key -> (start tag, inner HTML). Whether one is
+    justified is for its style to say (read_paragraphs)."""
+    found: dict[str, tuple[str, str]] = {}
+    for match in _PARAGRAPH.finditer(html):
+        if match.group(2) not in found and atoms(match.group(3)) is not None:
+            found[match.group(2)] = (match.group(1), match.group(3))
     return found
 
 
@@ -406,14 +409,21 @@ def note_numbers(html: str) -> dict[str, list[str]]:
 
 
 def apply(html: str, composed: dict[str, Composed]) -> str:
-    """The HTML with each composed paragraph's lines written in."""
+    """The HTML with each composed paragraph's lines written in (the first paragraph of each key)."""
+    done: set[str] = set()
+
     def replace(match: re.Match[str]) -> str:
-        key = re.search(r'data-src="([^"]+)"', match.group(1))
-        if key is None or key.group(1) not in composed:
+        key = match.group(2)
+        if key not in composed or key in done:
             return match.group(0)
-        start = match.group(1)[:-1] + ' class="composed">'
-        return start + composed[key.group(1)].inner + match.group(3)
-    return re.sub(r'(<p\b[^>]*\sdata-src="[^"]+"[^>]*>)(.*?)(</p>)', replace, html, flags=re.S)
+        done.add(key)
+        start = match.group(1)
+        if ' class="' in start:
+            start = start.replace(' class="', ' class="composed ', 1)
+        else:
+            start = start[:-1] + ' class="composed">'
+        return start + composed[key].inner + match.group(4)
+    return _PARAGRAPH.sub(replace, html)
 
 
 # -- reading the engine's boxes (no import of the engine: only its boxes' attributes) ------
@@ -525,27 +535,52 @@ def check(pages: Sequence[Any], composed: dict[str, Composed]) -> list[tuple[str
 
 
 def compose_html(html: str, lay_out: Callable[[str], Any], measure: Measure) -> Outcome:
-    """The HTML with every paragraph the composer can set broken into lines.
+    """The HTML with every paragraph the composer can set broken into lines (see Composer)."""
+    return Composer(lay_out, measure)(html)
 
-    `lay_out` lays out a galley of those paragraphs (galley.py) and returns the engine's pages;
-    their boxes give each paragraph's measure and the styles its words are measured in.
+
+class Composer:
+    """Composes the paragraphs of one HTML after another (the preflight's passes), each paragraph
+    once for as long as its start tag and its text stay the same.
+
+    `lay_out` lays out a galley of the paragraphs not composed yet (galley.py) and returns the
+    engine's pages; their boxes give each paragraph's measure and the styles its words are measured in.
     """
-    from .galley import extract
 
-    inner = candidates(html)
-    outcome = Outcome(html)
-    if not inner:
+    def __init__(self, lay_out: Callable[[str], Any], measure: Measure) -> None:
+        self.lay_out, self.measure = lay_out, measure
+        self.done: dict[tuple[str, str, str], Composed | str] = {}  # (key, start tag, inner) -> lines or why not
+        self.last = Outcome("")
+        self.seconds = 0.0  # time spent composing, galley layouts included
+
+    def __call__(self, html: str) -> Outcome:
+        started = time.perf_counter()
+        try:
+            return self._compose(html)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def _compose(self, html: str) -> Outcome:
+        from .galley import extract
+
+        found = candidates(html)
+        new = {key: inner for key, (start, inner) in found.items() if (key, start, inner) not in self.done}
+        if new:
+            galley = extract(html, set(new), notes=True)
+            pars, left = read_paragraphs(self.lay_out(galley.html), {k: new[k] for k in galley.keys},
+                                         note_numbers(html)) if galley.html else ([], {})
+            for key in new:
+                self.done[(key, *found[key])] = left.get(key, "not in the galley")
+            for par in pars:
+                composed = compose_paragraph(par, self.measure)
+                self.done[(par.key, *found[par.key])] = composed if composed is not None else "no feasible breaks"
+        outcome = Outcome(html)
+        for key, (start, inner) in found.items():
+            result = self.done[(key, start, inner)]
+            if isinstance(result, Composed):
+                outcome.composed[key] = result
+            else:
+                outcome.left[key] = result
+        outcome.html = apply(html, outcome.composed)
+        self.last = outcome
         return outcome
-    galley = extract(html, set(inner), notes=True)
-    if not galley.html:
-        return outcome
-    pages = lay_out(galley.html)
-    pars, outcome.left = read_paragraphs(pages, {k: inner[k] for k in galley.keys}, note_numbers(html))
-    for par in pars:
-        done = compose_paragraph(par, measure)
-        if done is None:
-            outcome.left[par.key] = "no feasible breaks"
-        else:
-            outcome.composed[par.key] = done
-    outcome.html = apply(html, outcome.composed)
-    return outcome

@@ -74,9 +74,11 @@ def squeezed(text: str) -> str:
     return "".join(text.split()).replace("-", "")
 
 
-def test_a_paragraph_with_a_note_or_an_unknown_element_is_left_to_the_engine() -> None:
-    assert compose.atoms('Text<span class="footnote">a note</span> more') is None
+def test_a_paragraph_with_a_line_break_or_a_cut_note_is_left_to_the_engine() -> None:
     assert compose.atoms("Text<br>more") is None
+    assert compose.atoms('Text<span class="footnote-cont">the rest of a note</span>') is None
+    assert [a.kind for a in compose.atoms('Text<span class="footnote"><em>a</em> note</span> more') or []] == \
+        ["text", "note", "text"]
     assert compose.atoms("Text <em>emphasised</em> more") is not None
 
 
