@@ -148,3 +148,29 @@ def test_a_word_in_an_element_that_forbids_hyphens_is_never_broken() -> None:
     assert outcome.composed["c:1"].hyphens > 0, "the example no longer needs hyphens: lengthen it"
     assert "c:2" in outcome.composed, outcome.left
     assert outcome.composed["c:2"].hyphens == 0
+
+
+LONG_CHAPTER = """\
+title: One
+sections:
+  - title: First Section
+    blocks:
+      - {0}
+      - {1}
+"""
+
+
+def test_a_build_composes_when_report_yaml_asks_and_not_with_no_compose(tmp_path) -> None:
+    from .conftest import MINIMAL_REPORT, run_cli, write_report
+
+    rng = random.Random(21)
+    chapter = LONG_CHAPTER.format(" ".join(rng.choice(PROSE) for _ in range(90)),
+                                  " ".join(rng.choice(PROSE) for _ in range(70)))
+    folder = write_report(tmp_path / "r", MINIMAL_REPORT + "compose: true\n", {"10-one.yaml": chapter})
+    html = tmp_path / "out.html"
+    run = run_cli("--content", folder, "-o", tmp_path / "out.pdf", "--html", html)
+    assert run.code == 0, run.err
+    assert html.read_text(encoding="utf-8").count('class="composed"') == 2
+    run = run_cli("--content", folder, "-o", tmp_path / "out.pdf", "--html", html, "--no-compose")
+    assert run.code == 0, run.err
+    assert 'class="composed"' not in html.read_text(encoding="utf-8")
