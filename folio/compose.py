@@ -23,7 +23,7 @@ is a bug, reported, never a silent change.
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import html as html_lib
 import re
 import time
@@ -184,7 +184,7 @@ class _Hyphenator:
     def __init__(self, lang: str, limits: tuple[int, int, int]) -> None:
         total, left, right = limits
         self.total = total
-        self.dic = pyphen.Pyphen(lang=dictionary(lang), left=max(left, 1), right=max(right, 1))
+        self.dic = _dictionary(dictionary(lang), max(left, 1), max(right, 1))
 
     def points(self, word: str) -> list[int]:
         letters = word.strip(".,;:!?()[]{}\"'\u201c\u201d\u2018\u2019")
@@ -192,6 +192,11 @@ class _Hyphenator:
             return []
         offset = word.index(letters)
         return [offset + p for p in self.dic.positions(letters)]
+
+
+@functools.lru_cache(maxsize=8)
+def _dictionary(name: str, left: int, right: int) -> pyphen.Pyphen:
+    return pyphen.Pyphen(lang=name, left=left, right=right)
 
 
 def dictionary(lang: str) -> str:
@@ -294,13 +299,10 @@ def compose_paragraph(par: Paragraph, measure: Measure, looseness: int = 0) -> C
         return None
     widths = [par.width]
     # as TeX: first without hyphens, within a tight tolerance; then with them, looser in turn
-    plain = build_items(dataclasses.replace(par, hyphenate=False), parts, measure)
-    passes = [(plain, PRETOLERANCE)]
-    if par.hyphenate:
-        hyphenated = build_items(par, parts, measure)
-        passes += [(hyphenated, t) for t in TOLERANCES]
-    else:
-        passes += [(plain, t) for t in TOLERANCES]
+    hyphenated = build_items(par, parts, measure)
+    plain = _Built([Penalty(i.width, INFINITY) if isinstance(i, Penalty) and i.flagged and i.width else i
+                    for i in hyphenated.items], hyphenated.payload)  # a word's own hyphen stays a place to break
+    passes = [(plain, PRETOLERANCE), *((hyphenated, t) for t in TOLERANCES)]
     for built, tolerance in passes:
         params = Params(tolerance=tolerance, short_last=par.width * SHORT_LAST, looseness=looseness)
         lines = breaks(built.items, widths, params)
