@@ -174,3 +174,18 @@ def test_a_build_composes_when_report_yaml_asks_and_not_with_no_compose(tmp_path
     run = run_cli("--content", folder, "-o", tmp_path / "out.pdf", "--html", html, "--no-compose")
     assert run.code == 0, run.err
     assert 'class="composed"' not in html.read_text(encoding="utf-8")
+
+
+def test_a_report_dense_with_notes_composes_with_every_call_whole_in_its_line(tmp_path) -> None:
+    """Seed 5 puts a two-digit call at the end of a line set with a negative word spacing: the
+    engine broke the call between its digits until the call was made unbreakable."""
+    from .conftest import run_cli
+    from .test_blocks_pdf import footnote_report
+
+    footnote_report(tmp_path / "c", 5)
+    yaml = tmp_path / "c" / "report.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8") + "compose: true\n", encoding="utf-8")
+    html = tmp_path / "notes.html"
+    run = run_cli("--content", tmp_path / "c", "-o", tmp_path / "notes.pdf", "--html", html)
+    assert run.code == 0, run.err
+    assert html.read_text(encoding="utf-8").count('class="composed"') > 20
