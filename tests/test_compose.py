@@ -189,3 +189,25 @@ def test_a_report_dense_with_notes_composes_with_every_call_whole_in_its_line(tm
     run = run_cli("--content", tmp_path / "c", "-o", tmp_path / "notes.pdf", "--html", html)
     assert run.code == 0, run.err
     assert html.read_text(encoding="utf-8").count('class="composed"') > 20
+
+
+def test_a_composed_word_hyphenated_across_pages_is_mended_by_the_preflight() -> None:
+    """The preflight keeps the word whole (its mend wraps it in an element that says hyphens: manual);
+    the composer, running after the mends, then breaks the paragraph without hyphenating it."""
+    from folio import preflight
+
+    from .test_preflight import lay, page, prose
+
+    rules = TYPOGRAPHY[TYPOGRAPHY.index("/* A paragraph the composer"):]
+    html = page(f'<p data-src="a">{prose(144)}</p><p data-src="b">{prose(120, 7)}</p>',
+                "p { hyphenate-limit-zone: 0 }" + rules + (STYLES_DIR / "preflight.css").read_text(encoding="utf-8"))
+    composer = compose.Composer(lambda galley: lay(galley).document.pages, typeset.text_width)
+    defects, _ = preflight.inspect(lay(composer(html).html).document)
+    broken = [d for d in defects if d.kind == "hyphen-break"]
+    assert [(d.page, d.key) for d in broken] == [(2, "b")], "the example no longer breaks a word: resize it"
+    laid, report = preflight.run(lay, lambda mends: composer(preflight.apply_mends(html, mends)).html,
+                                 preflight.Options())
+    assert "hyphen-break" not in [d.kind for d in report.remaining]
+    assert report.mends["b"].startswith("no hyphen in 'national'")
+    assert set(composer.last.composed) == {"a", "b"}
+    assert compose.check(laid.document.pages, composer.last.composed) == []
