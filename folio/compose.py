@@ -15,10 +15,14 @@ the PDF (no character is added but the hyphen of a chosen break, drawn by CSS ge
 content, `.hy::after`, as the engine draws its own). Inline elements that run over a
 break are closed at the line's end and opened again on the next (an id only once).
 
-A paragraph the composer cannot set (a note called in it, a link into the report, an
-element it does not know, no feasible breaks) is left to the engine and counted.
-`check` compares the engine's lines with the composed ones after layout: a difference
-is a bug, reported, never a silent change.
+A note called in a paragraph is one atom: the note floats to the page foot, its call (the
+number the report gives it, counted here) stays in the line. A paragraph the composer cannot
+set (a link into the report or a cross-reference's page number, whose width is known only
+after layout; a line break; an element it does not know; a word wider than the measure) is
+left to the engine, with the reason in `Outcome.left`. The pipeline composes after the
+preflight's mends, so that a word a mend keeps whole is not hyphenated (`Composer` keeps each
+paragraph's lines while its start tag and text stay the same). `check` compares the engine's
+lines with the composed ones after layout: a difference is a bug, reported, never a silent change.
 """
 
 from __future__ import annotations
