@@ -51,6 +51,7 @@ STRETCH = 0.5  # of a space, as TeX's Computer Modern: a line at ratio 1 has its
 SHRINK = 1 / 3  # of a space, as TeX: never tighter than 0.67x
 PRETOLERANCE = 0.9  # the first pass, without hyphens: a paragraph that sets well so keeps its words whole
 TOLERANCES = (2.0, 3.0, 50.0)  # then with hyphens, in turn: the last takes the least bad of any breaks
+LOOSENESS_TOLERANCE = 3.0  # a paragraph set a line longer or shorter only within this ratio
 SHORT_LAST = 0.15  # a last line shorter than this share of the measure costs demerits
 SLACK = 0.01  # px a composed line is set short of the measure, so that rounding never makes it overflow
 
@@ -307,12 +308,23 @@ def compose_paragraph(par: Paragraph, measure: Measure, looseness: int = 0) -> C
     plain = _Built([Penalty(i.width, INFINITY) if isinstance(i, Penalty) and i.flagged and i.width else i
                     for i in hyphenated.items], hyphenated.payload)  # a word's own hyphen stays a place to break
     passes = [(plain, PRETOLERANCE), *((hyphenated, t) for t in TOLERANCES)]
+    first: tuple[_Built, list[Any]] | None = None  # the paragraph's own setting
     for built, tolerance in passes:
-        params = Params(tolerance=tolerance, short_last=par.width * SHORT_LAST, looseness=looseness)
-        lines = breaks(built.items, widths, params)
-        if lines is not None:
-            return _impose(par, built, lines, measure)
-    return None
+        lines = breaks(built.items, widths, Params(tolerance=tolerance, short_last=par.width * SHORT_LAST))
+        if lines is None:
+            continue
+        first = first or (built, lines)
+        if not looseness:
+            break
+        if tolerance > LOOSENESS_TOLERANCE:
+            break
+        # a line more or fewer than its own setting, within a tolerance that keeps it decent (as TeX)
+        goal = len(first[1]) + looseness
+        other = breaks(built.items, widths, Params(tolerance=tolerance, short_last=par.width * SHORT_LAST,
+                                                   looseness=goal - len(lines)))
+        if other is not None and len(other) == goal:
+            return _impose(par, built, other, measure)
+    return _impose(par, *first, measure) if first is not None else None
 
 
 def _impose(par: Paragraph, built: _Built, lines: Sequence[Any], measure: Measure) -> Composed:
@@ -386,6 +398,7 @@ def paragraph_pattern(key: str) -> re.Pattern[str]:
     return re.compile(r'(<p\b[^>]*\sdata-src="' + re.escape(key) + r'"[^>]*>)(.*?)(</p>)', re.S)
 
 
+_LOOSENESS = re.compile(r'\sdata-looseness="(-?\d+)"')
 _PARAGRAPH = re.compile(r'(<p\b[^>]*\sdata-src="([^"]+)"[^>]*>)(.*?)(</p>)', re.S)
 
 
@@ -578,7 +591,8 @@ class Composer:
             for key in new:
                 self.done[(key, *found[key])] = left.get(key, "not in the galley")
             for par in pars:
-                composed = compose_paragraph(par, self.measure)
+                loose = _LOOSENESS.search(found[par.key][0])  # the preflight's mend (preflight.Mend.looseness)
+                composed = compose_paragraph(par, self.measure, int(loose.group(1)) if loose else 0)
                 self.done[(par.key, *found[par.key])] = composed if composed is not None else "no feasible breaks"
         outcome = Outcome(html)
         for key, (start, inner) in found.items():

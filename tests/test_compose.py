@@ -211,3 +211,27 @@ def test_a_composed_word_hyphenated_across_pages_is_mended_by_the_preflight() ->
     assert report.mends["b"].startswith("no hyphen in 'national'")
     assert set(composer.last.composed) == {"a", "b"}
     assert compose.check(laid.document.pages, composer.last.composed) == []
+
+
+def test_a_widow_in_a_composed_paragraph_is_mended_by_setting_it_a_line_longer() -> None:
+    """The preflight's first tool for a widow is the composer's looseness: the paragraph's lines
+    break a little differently, its spaces stay even, and the page holds one line fewer of it."""
+    from folio import preflight
+
+    from .test_preflight import lay, page, prose
+
+    rules = TYPOGRAPHY[TYPOGRAPHY.index("/* A paragraph the composer"):]
+    html = page(f'<p data-src="a">{prose(150)}</p><p data-src="b">{prose(90, 7)}</p>',
+                "p { widows: 1; orphans: 1 }" + rules + (STYLES_DIR / "preflight.css").read_text(encoding="utf-8"))
+    composer = compose.Composer(lambda galley: lay(galley).document.pages, typeset.text_width)
+    defects, _ = preflight.inspect(lay(composer(html).html).document)
+    assert [(d.kind, d.page, d.key, d.composed) for d in defects] == [("widow", 2, "a", True)], \
+        "the example no longer makes a widow: resize it"
+    lines = len(composer.last.composed["a"].lines)
+    laid, report = preflight.run(lay, lambda mends: composer(preflight.apply_mends(html, mends)).html,
+                                 preflight.Options())
+    assert report.remaining == []
+    assert report.mends["a"] == "a line more"
+    assert len(composer.last.composed["a"].lines) == lines + 1
+    assert max(composer.last.composed["a"].ratios) <= 3.0
+    assert compose.check(laid.document.pages, composer.last.composed) == []
