@@ -339,6 +339,7 @@ def _composer(prepared: Prepared, options: BuildOptions, timings: Timings, fetch
     if not (options.compose if options.compose is not None else prepared.report.compose):
         return None
 
+    typeset.forget_widths()  # a long-lived process (--watch) may have seen a font file change
     return compose.Composer(lambda galley: _layout(prepared, galley, options, fetcher, False).document.pages,
                             typeset.text_width)
 

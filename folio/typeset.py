@@ -250,6 +250,11 @@ _WIDTHS: dict[tuple[str, str, float, float, float], float] = {}
 _PROBE = 1.0  # px: a word spacing to measure spaces with (see text_width)
 
 
+def forget_widths() -> None:
+    """Measure afresh: the widths are kept by font name, and a font file may change under it."""
+    _WIDTHS.clear()
+
+
 def text_width(text: str, style, spaced: bool = False) -> float:
     """The width the engine gives `text` set in one text box of `style` (px), as it lays out lines:
     the composer (compose.py) measures its words with this, so that its lines fit the engine's.
