@@ -46,6 +46,9 @@ def parser() -> argparse.ArgumentParser:
                    help="print the layout defects found and mended, page by page, with a summary line")
     p.add_argument("--no-mend", action="store_true",
                    help="keep the engine's pages untouched: find the layout defects, mend none")
+    p.add_argument("--no-compose", action="store_true",
+                   help="break justified paragraphs with the engine's own first-fit breaking, not the total-fit "
+                        "composer (for comparison; report.yaml's 'compose: false' does the same)")
     p.add_argument("--fresh", action="store_true",
                    help="ignore the mends the last build of this PDF left beside it: find and mend every "
                         "layout defect from scratch, as a clean checkout does")
@@ -167,7 +170,7 @@ def _options(args: argparse.Namespace) -> pipeline.BuildOptions:
     return pipeline.BuildOptions(
         output=args.output, html_out=args.html, profile=args.profile, draft=args.draft,
         bundled_fonts_only=args.bundled_fonts_only, mend=not args.no_mend, strict=args.strict,
-        fresh=args.fresh, jobs=args.jobs)
+        fresh=args.fresh, jobs=args.jobs, compose=False if args.no_compose else None)
 
 
 def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -184,6 +184,7 @@ class Report:
     chapters: tuple[Chapter, ...]
     chapter_start: str = "page"  # page: a new page; right: a new right-hand page
     lists: tuple[str, ...] = field(default=())  # "figures", "tables": lists after the contents
+    compose: bool = False  # justified paragraphs broken by total fit (compose.py); false: the engine's breaks
     file: Path | None = None
     fonts: tuple[ReportFont, ...] = ()  # the report's own fonts (report.yaml `fonts:`), in order
     system_fonts: bool = False  # the machine's fonts may stand in for a missing glyph (opt-in)

@@ -275,6 +275,7 @@ class BuildOptions:
     mend: bool = True  # preflight mends the defects it finds (False: the engine's pages, untouched)
     strict: bool = False  # a defect preflight cannot mend fails the build
     fresh: bool = False  # ignore the last build's mends (record.py): find and mend from scratch
+    compose: bool | None = None  # total-fit line breaking (compose.py); None: as report.yaml says (default off)
     jobs: int | None = None  # processes to lay out in (chunks.py); None: every core for a long report
     progress: Callable[[str], None] | None = None  # told the name of each step as it starts
 
@@ -316,18 +317,25 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
         try:
             if checked is None:  # the first profile: lay out, inspect, mend
                 page_html = prepared.html_for(name)
+                cut = parts.cut(page_html)
+                count = chunks.workers(options.jobs, cut)
+                composer = _composer(prepared, options, timings, fetcher)
+                if composer is not None and cut is not None and count > 1:  # parts: composed once, before mends
+                    page_html = composer(page_html).html
+                    cut = parts.cut(page_html)
+                    timings.add("compose", composer.seconds)
                 digest = record.html_digest(page_html)
                 last = _last_record(options, warm, record_file, design)
                 start = start_mends(page_html, last.mends) if last is not None else {}
                 same = last is not None and last.html == digest  # the last build's pages, as they were
-                cut = parts.cut(page_html)
-                count = chunks.workers(options.jobs, cut)
                 if cut is not None and count > 1:  # a long report: in parts, one process per core (chunks.py)
                     in_parts = _lay_out_parts(prepared, cut, count, options, timings, fetcher, name, last, same, start)
                     checked, html = in_parts.report, _whole_html(page_html, in_parts.report)
                 else:
                     laid, checked = _layout_and_preflight(prepared, page_html, options, timings, fetcher, start, same,
-                                                          last.splits if last is not None else None)
+                                                          last.splits if last is not None else None, composer)
+                    if composer is not None:
+                        _check_composed(laid.document.pages, composer.last, prepared.doc.sources)
                     html = checked.html
                 kept = record.Record(design, digest, mends_by_text(page_html, checked.final_mends),
                                      checked.final_splits, in_parts.folios if in_parts else {},
@@ -389,6 +397,32 @@ def _check_outputs(targets: list[Path], options: BuildOptions, content: Path) ->
         if place in seen:
             raise BuildError(f"{target}: {seen[place]} and {what} would write the same file; give each its own path")
         seen[place] = what
+
+
+def _composer(prepared: Prepared, options: BuildOptions, timings: Timings, fetcher: Any):
+    """The composer (compose.py) when this build breaks justified paragraphs by total fit, else None.
+    It measures on galleys of the paragraphs, laid out by the engine; its time is the "compose" step's."""
+    from . import compose, typeset
+
+    if not (options.compose if options.compose is not None else prepared.report.compose):
+        return None
+
+    typeset.forget_widths()  # a long-lived process (--watch) may have seen a font file change
+    return compose.Composer(lambda galley: _layout(prepared, galley, options, fetcher, False).document.pages,
+                            typeset.text_width)
+
+
+def _check_composed(pages: Any, outcome: Any, sources: dict[str, Position]) -> None:
+    """A composed paragraph the engine set otherwise is a bug of the composer: the build says so."""
+    from . import compose
+
+    differences = compose.check(pages, outcome.composed)
+    if differences:
+        problems = [Problem(sources.get(key, Position(Path(key))),
+                            f"the engine set this paragraph's lines otherwise than the composer chose: {what}",
+                            hint="a bug in folio's composer; --no-compose builds with the engine's own breaks")
+                    for key, what in differences]
+        raise BuildError(f"{len(problems)} composed paragraph(s) set otherwise by the engine", problems)
 
 
 def _lay_out_parts(prepared: Prepared, cut: parts.Cut, count: int, options: BuildOptions, timings: Timings,
@@ -453,7 +487,7 @@ def _with_stylesheets(html: str, sheets: tuple[str, ...]) -> str:
 
 def _layout_and_preflight(prepared: Prepared, html: str, options: BuildOptions, timings: Timings,
                           fetcher, start: dict | None = None, exact: bool = False,
-                          start_splits: dict | None = None) -> tuple:
+                          start_splits: dict | None = None, composer: Any = None) -> tuple:
     """Lay out, then let preflight inspect, mend and lay out again; the time it adds is its own.
 
     `exact`: the start mends are the last build's for this very HTML; its pages are laid
@@ -464,7 +498,7 @@ def _layout_and_preflight(prepared: Prepared, html: str, options: BuildOptions, 
     started = time.perf_counter()
     # notes are checked on the pages kept: a long note is cut by the preflight first
     laid, checked = preflight.run(lambda page_html: _layout(prepared, page_html, options, fetcher, False),
-                                  lambda mends: preflight.apply_mends(html, mends),
+                                  lambda mends: _mended(html, mends, composer),
                                   preflight.Options(mend=options.mend, max_passes=0 if exact else preflight.MAX_PASSES,
                                                     mending=_told(timings.listener, "preflight")),
                                   prepared.doc.sources, start, start_splits)
@@ -472,9 +506,19 @@ def _layout_and_preflight(prepared: Prepared, html: str, options: BuildOptions, 
 
     check_notes(laid.document)
     spent = checked.inspect_seconds + checked.layout_seconds
-    timings.add("layout", time.perf_counter() - started - spent)
+    composing = composer.seconds if composer is not None else 0.0  # in the first layout's time, and mending's
+    timings.add("layout", max(0.0, time.perf_counter() - started - spent - composing))
     timings.add("preflight", spent)
+    if composer is not None:
+        timings.add("compose", composing)
     return laid, checked
+
+
+def _mended(html: str, mends: dict, composer: Any) -> str:
+    """The HTML with the preflight's mends, then composed: a word a mend keeps whole, the composer
+    does not hyphenate."""
+    mended = preflight.apply_mends(html, mends)
+    return composer(mended).html if composer is not None else mended
 
 
 def _told(listener: Callable[[str], None] | None, step: str) -> Callable[[], None] | None:

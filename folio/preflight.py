@@ -64,6 +64,7 @@ class Mend:
     spacing: int = 0  # index into SPACING_STEPS, plus one; 0: untouched
     words: tuple[tuple[str, int], ...] = ()  # words not to hyphenate: (word, occurrence in the block)
     widows: int = 0  # lines the block must carry over a break: moves a hyphenated last line over
+    looseness: int = 0  # lines more (or fewer) the composer sets the paragraph in (compose.py)
     alt_widows: int = 0  # the widows that would move the line whose word is kept instead
     laid_out: bool = False  # this mend has been laid out (a trade answers what that layout showed)
     tried: dict[str, int] = field(default_factory=dict)  # defect kind -> mends tried for it
@@ -84,12 +85,13 @@ class Mend:
 
     def label(self) -> str:
         parts = [f"no hyphen in '{w}'" for w, _ in self.words]
+        parts += [f"a line {'more' if self.looseness > 0 else 'fewer'}"] if self.looseness else []
         parts += self.classes() + ([self.style()] if self.style() else [])
         return ", ".join(parts) or "nothing"
 
     def state(self) -> tuple:
         return (self.no_hyphens, self.break_before, self.keep_whole, self.footnote_line, self.keep_lines,
-                self.zone, self.spacing, self.words, self.widows)
+                self.zone, self.spacing, self.words, self.widows, self.looseness)
 
 
 # what to try for each kind of defect, in order; each step changes the Mend or is skipped
@@ -110,6 +112,17 @@ def _spacing(index: int) -> Step:
         if m.spacing == index:
             return False
         m.spacing = index
+        return True
+    return step
+
+
+def _looseness(lines: int) -> Step:
+    """Set a composed paragraph a line shorter or longer (TeX's looseness): its lines change
+    their breaks a little, its spaces stay even, and the line alone moves back or over."""
+    def step(m: Mend, d: Defect) -> bool:
+        if not d.composed or m.looseness == lines:
+            return False
+        m.looseness = lines
         return True
     return step
 
@@ -158,7 +171,7 @@ def _trade(m: Mend, d: Defect) -> bool:
 _SPACINGS = [_spacing(i) for i in range(1, len(SPACING_STEPS) + 1)]
 LADDERS: dict[str, list[Step]] = {
     "hyphen-break": [_keep_word, _move_line, *_SPACINGS, _set("no_hyphens")],
-    "widow": [_set("keep_lines"), *_SPACINGS[:2], _set("keep_whole"), *_SPACINGS[2:]],
+    "widow": [_looseness(-1), _looseness(1), _set("keep_lines"), *_SPACINGS[:2], _set("keep_whole"), *_SPACINGS[2:]],
     "orphan": [_set("keep_lines"), *_SPACINGS[:2], _set("keep_whole"), *_SPACINGS[2:]],
     "stranded-heading": [_set("break_before")],
     "stranded-caption": [_set("keep_whole")],
@@ -283,7 +296,8 @@ def _at_break(i: int, lines: list[Line]) -> list[Defect]:
     if i == 0 or not _same_column(lines[i - 1], a):
         found.append(Defect("orphan", a.page, a.key, snippet(a.text), f"first line alone before {where}"))
     if i + 2 >= len(lines) or not _same_column(b, lines[i + 2]):
-        found.append(Defect("widow", b.page, b.key, snippet(b.text), f"last line alone after {where}"))
+        found.append(Defect("widow", b.page, b.key, snippet(b.text), f"last line alone after {where}",
+                            composed="composed" in b.classes.split()))
     return found
 
 
@@ -382,6 +396,8 @@ def apply_mends(html: str, mends: dict[str, Mend]) -> str:
             tag = _add_to_attribute(tag, "class", " ".join(classes), " ")
         if style:
             tag = _add_to_attribute(tag, "style", style, "; ")
+        if mend.looseness:
+            tag = _add_to_attribute(tag, "data-looseness", str(mend.looseness), "")
         pieces[index] = tag + pieces[index][tag_end:]
     return "".join(pieces)
 

@@ -254,3 +254,40 @@ def _raise_on(messages: list[str], stage: str) -> None:
         count = len(unique)
         raise BuildError(f"the layout engine reported {count} problem{'s' if count != 1 else ''} "
                          f"while {stage}:\n{shown}")
+
+
+_WIDTHS: dict[tuple[str, str, float, float, float], float] = {}
+_PROBE = 1.0  # px: a word spacing to measure spaces with (see text_width)
+
+
+def forget_widths() -> None:
+    """Measure afresh: the widths are kept by font name, and a font file may change under it."""
+    _WIDTHS.clear()
+
+
+def text_width(text: str, style, spaced: bool = False) -> float:
+    """The width the engine gives `text` set in one text box of `style` (px), as it lays out lines:
+    the composer (compose.py) measures its words with this, so that its lines fit the engine's.
+
+    `spaced`: the width of `text` when its spaces are given some word spacing, less that spacing.
+    A word spacing splits the text into shaping runs at each space, which drops any kerning
+    against the spaces, so a line set with word spacing is measured so.
+    """
+    from weasyprint.text.line_break import _font_style_cache_key, create_layout, line_size
+
+    spacing = style["word_spacing"] if isinstance(style["word_spacing"], (int, float)) else 0.0
+    letter = float(style["letter_spacing"]) if style["letter_spacing"] != "normal" else 0.0
+    key = (text, _font_style_cache_key(style, include_size=True), float(spacing), letter, float(spaced))
+    width = _WIDTHS.get(key)
+    if width is None:
+        spaces = text.count(" ") + text.count("\u00a0")
+        if spaced and spaces:
+            style = style.copy()
+            style["word_spacing"] = _PROBE
+        layout = create_layout(text, style, None, None, 0)
+        width = line_size(layout.get_first_line()[0], style)[0]
+        layout.deactivate()
+        if spaced and spaces:
+            width -= (_PROBE - spacing) * spaces
+        _WIDTHS[key] = width
+    return width

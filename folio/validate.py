@@ -576,7 +576,7 @@ def slugify(text: str) -> str:
 REPORT_REQUIRED = ("title", "issuer", "date", "chapters")
 REPORT_OPTIONAL = ("slug", "language", "paper", "status", "embargo", "issuer_native", "subtitle",
                    "edition", "period", "occasion", "occasion_dates", "place", "subject", "keywords",
-                   "chapter_start", "lists", "fonts", "system_fonts")
+                   "chapter_start", "lists", "fonts", "system_fonts", "compose")
 
 
 def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | None = None) -> m.Report | None:
@@ -655,6 +655,7 @@ def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | 
         chapters=tuple(chapters),
         chapter_start=r.choice(node, "chapter_start", "", ("page", "right"), "page"),
         lists=tuple(x for x in lists if x in ("figures", "tables")),
+        compose=r.boolean(node, "compose", "", False),
         file=path,
         fonts=fonts,
         system_fonts=system_fonts,
