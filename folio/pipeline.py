@@ -22,7 +22,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import chunks, model, notesplit, parts, preflight, profiles, record
+from . import chunks, finish, model, notesplit, parts, preflight, profiles, record
 from .errors import BuildError, ContentError, Position, Problem, Problems
 from .paths import PROJECT_ROOT, STYLES_DIR, Refused, project_file
 from .render import STYLESHEETS, BuildInfo, build_timestamp, built_at, environment, page_css, render_html, status_css
@@ -308,6 +308,8 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
                 with Stopwatch(timings, "pdf"):
                     data = typeset.pdf_bytes(laid, finisher=profiles.finisher(name))
                 pages = len(laid.document.pages)
+            with Stopwatch(timings, "pdf"):
+                data = finish.finish(data, finish.Finishing(name, prepared.doc.chapters[0].id))
         except BuildError as exc:
             raise _with_glyph_places(exc, prepared.report) from exc
         outputs.append((target, data, pages))

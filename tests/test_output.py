@@ -77,7 +77,7 @@ def test_screen_pdf_is_tagged_with_language_title_and_pdfua_id(both: tuple[Path,
             elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
                 kinds.add(str(node.S))
                 stack.append(node.get("/K", pikepdf.Array()))
-        assert {"/Document", "/H1", "/H2", "/P", "/Link", "/L", "/LI"} <= kinds
+        assert {"/Document", "/H1", "/H2", "/P", "/Link", "/TOC", "/TOCI"} <= kinds  # the contents: a TOC
 
 
 def test_margin_text_is_an_artifact_and_all_other_content_is_in_the_tree(both: tuple[Path, Path]) -> None:

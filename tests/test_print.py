@@ -65,3 +65,75 @@ def _parent_tree(node: pikepdf.Object) -> dict[int, pikepdf.Object]:
     for kid in node.get("/Kids", pikepdf.Array()):
         found.update(_parent_tree(kid))
     return found
+
+
+# ---------------------------------------------------------------- page labels, contents
+
+
+def page_labels(path: Path) -> list[str]:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(path)
+    try:
+        return [document.get_page_label(index) for index in range(len(document))]
+    finally:
+        document.close()
+
+
+def printed_folio(path: Path, index: int) -> str:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(path)
+    try:
+        return document[index].get_textpage().get_text_range().split()[-1]
+    finally:
+        document.close()
+
+
+@pytest.mark.parametrize("kind", ["screen", "print", "joined", "joined-print"])
+def test_page_labels_are_the_printed_folios(briefing: dict[str, Path], kind: str) -> None:
+    # The briefing: cover, contents, list of figures and tables, a blank page, then the body
+    # from its first chapter on a right-hand page numbered 1.
+    labels = page_labels(briefing[kind])
+    assert labels[:6] == ["i", "ii", "iii", "iv", "1", "2"]
+    assert labels[-1] == str(len(labels) - 4)
+    for index in (1, 2, 4, 5, len(labels) - 1):
+        assert printed_folio(briefing[kind], index) == labels[index]
+
+
+def test_page_labels_without_a_blank_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from .conftest import MINIMAL_CHAPTER, write_report
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    content = write_report(tmp_path / "content", chapters={"10-one.yaml": MINIMAL_CHAPTER.replace(
+        "A paragraph of text.", "A paragraph of text.\n      - " + "Another paragraph of words. " * 400)})
+    pdf = build(content, BuildOptions(output=tmp_path / "r.pdf")).path
+    labels = page_labels(pdf)
+    assert labels[:4] == ["i", "ii", "1", "2"]
+    assert printed_folio(pdf, 2) == "1"
+
+
+def test_the_contents_is_tagged_toc(briefing: dict[str, Path]) -> None:
+    for kind in ("screen", "joined-print"):
+        with pikepdf.open(briefing[kind]) as pdf:
+            kinds = _kinds_by_page(pdf)
+        assert {"/TOC", "/TOCI"} <= kinds[1]  # the contents
+        assert {"/TOC", "/TOCI"} <= kinds[2]  # the lists of figures and tables
+        assert "/L" not in kinds[1] | kinds[2]
+        assert "/TOC" not in set().union(*(kinds[i] for i in kinds if i > 3))  # the body's lists stay lists
+        assert "/L" in set().union(*(kinds[i] for i in kinds if i > 3))
+
+
+def _kinds_by_page(pdf: pikepdf.Pdf) -> dict[int, set[str]]:
+    pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+    found: dict[int, set[str]] = {index: set() for index in pages.values()}
+    stack = [pdf.Root.StructTreeRoot.K]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, pikepdf.Array):
+            stack.extend(node)
+        elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+            if "/Pg" in node:
+                found[pages[node.Pg.objgen]].add(str(node.S))
+            stack.append(node.get("/K", pikepdf.Array()))
+    return found

@@ -1,0 +1,138 @@
+"""The last step of every PDF, on the file WeasyPrint wrote (or join.py joined): what a
+reader's viewer, an archive and a press read at document level.
+
+- /PageLabels: the front matter numbered in lower-case roman from the cover, as its pages
+  print (the contents page is "ii"), and the body in arabic from 1 on the first chapter's
+  first page, the page whose printed folio is 1. A blank page before the body belongs to the
+  front matter: a viewer's "page 5" is the printed folio 5.
+- the contents (and the lists of figures and tables) tagged /TOC and /TOCI, which
+  WeasyPrint tags as the lists they are in the HTML (/L, /LI).
+- the profile's own conformance: PDF/A-2 for the screen file (pdfa.py), PDF/X-4 for the
+  print file (pdfx.py).
+
+It works on the written bytes with pikepdf, so a report laid out in parts and joined gets
+exactly what a report laid out in one process gets. The bytes stay reproducible: QPDF
+writes the objects in a fixed order and the second half of /ID is a digest of the file.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name
+
+from .errors import BuildError
+
+
+@dataclass(frozen=True)
+class Finishing:
+    """What the last step needs to know of the report."""
+
+    profile: str  # screen or print (profiles.py)
+    first_chapter: str  # the id of the first chapter: its page is the body's folio 1
+    title: str = ""
+    language: str = "en"
+
+
+def finish(data: bytes, finishing: Finishing) -> bytes:
+    """The PDF with page labels, its contents tagged as such and the profile's conformance."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        body = first_body_page(pdf, finishing.first_chapter)
+        set_page_labels(pdf, body)
+        tag_contents(pdf, body)
+        return save(pdf)
+
+
+def first_body_page(pdf: pikepdf.Pdf, anchor: str) -> int:
+    """The index of the page the named destination `anchor` (the first chapter) is on."""
+    names = pdf.Root.get("/Names", Dictionary()).get("/Dests")
+    target = pikepdf.NameTree(names).get(anchor) if names is not None else None
+    if isinstance(target, Dictionary):
+        target = target.get("/D")
+    if not isinstance(target, Array) or len(target) == 0:
+        raise BuildError(f"the first chapter's anchor #{anchor} is not in the PDF: cannot number its pages")
+    page = target[0]
+    for index, candidate in enumerate(pdf.pages):
+        if candidate.obj.objgen == page.objgen:
+            return index
+    raise BuildError(f"the first chapter's anchor #{anchor} leads to no page of the PDF")
+
+
+def set_page_labels(pdf: pikepdf.Pdf, body: int) -> None:
+    """Roman from the cover, arabic from 1 at page index `body`."""
+    nums = Array([0, Dictionary(S=Name.r)]) if body > 0 else Array()
+    nums.extend([body, Dictionary(S=Name.D)])
+    pdf.Root.PageLabels = Dictionary(Nums=nums)
+
+
+# What a list becomes in the contents: ISO 32000-1, 14.8.4.3.2 (a TOCI holds a Lbl, a
+# Reference, NonStruct or P, or a nested TOC; WeasyPrint's LBody holds the link).
+_TOC_ROLES = {"/L": Name.TOC, "/LI": Name.TOCI, "/LBody": Name.NonStruct}
+
+
+def tag_contents(pdf: pikepdf.Pdf, body: int) -> int:
+    """Turn the lists of links on the front-matter pages (the contents, the lists of figures and
+    tables) into /TOC with /TOCI items; a nested list of sections into a TOC inside its item.
+    Returns the number of TOCs made."""
+    front = {pdf.pages[i].obj.objgen for i in range(body)}
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is None or not front:
+        return 0
+    made = 0
+    stack = [root.get("/K")]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Array):
+            stack.extend(node)
+            continue
+        if not isinstance(node, Dictionary) or "/S" not in node:
+            continue
+        page = node.get("/Pg")
+        if node.S == "/L" and page is not None and page.objgen in front and _every_item_links(node):
+            made += _retag(node)
+            continue
+        stack.append(node.get("/K"))
+    return made
+
+
+def _kids(element: Dictionary) -> list[Dictionary]:
+    kids = element.get("/K")
+    items = kids if isinstance(kids, Array) else [kids]
+    return [kid for kid in items if isinstance(kid, Dictionary) and "/S" in kid]
+
+
+def _every_item_links(element: Dictionary) -> bool:
+    items = [kid for kid in _kids(element) if kid.S == "/LI"]
+    return bool(items) and all(_has_link(item) for item in items)
+
+
+def _has_link(element: Dictionary) -> bool:
+    stack = [element]
+    while stack:
+        node = stack.pop()
+        if node.S == "/Link":
+            return True
+        stack.extend(_kids(node))
+    return False
+
+
+def _retag(element: Dictionary) -> int:
+    """The list and everything of it that has a TOC role, renamed; nested lists become TOCs too."""
+    count = 1 if element.S == "/L" else 0
+    element.S = _TOC_ROLES[str(element.S)]
+    for kid in _kids(element):
+        if str(kid.S) in _TOC_ROLES:
+            count += _retag(kid)
+    return count
+
+
+def save(pdf: pikepdf.Pdf) -> bytes:
+    """The bytes, as reproducible as WeasyPrint's: /ID keeps its first half (profiles.identifier),
+    the second is a digest of the file (deterministic_id)."""
+    buffer = io.BytesIO()
+    # fix_metadata_version would stamp the XMP with pikepdf's own date: pdfa.py and pdfx.py set it.
+    pdf.save(buffer, deterministic_id=True, compress_streams=True, fix_metadata_version=False,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return buffer.getvalue()
