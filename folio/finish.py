@@ -42,6 +42,10 @@ def finish(data: bytes, finishing: Finishing) -> bytes:
         body = first_body_page(pdf, finishing.first_chapter)
         set_page_labels(pdf, body)
         tag_contents(pdf, body)
+        if finishing.profile == "screen":
+            from . import pdfa
+
+            pdfa.conform(pdf)
         return save(pdf)
 
 
@@ -130,9 +134,17 @@ def _retag(element: Dictionary) -> int:
 
 def save(pdf: pikepdf.Pdf) -> bytes:
     """The bytes, as reproducible as WeasyPrint's: /ID keeps its first half (profiles.identifier),
-    the second is a digest of the file (deterministic_id)."""
+    the second is a digest of the file (deterministic_id).
+
+    A stream whose compressed data ends with a carriage return (about one in 256: the last
+    byte of a zlib stream is part of its checksum) is followed by QPDF's "\\nendstream", and the
+    CR and the LF then read as one end of line: the data one byte shorter than its /Length, which
+    PDF/A's validators report (ISO 19005-2, 6.1.7.1). A lone CR is an end of line too, and the
+    same length: "\\r\\rendstream" reads as the data, its CR, then a CR before endstream, with
+    every byte offset in the file unchanged.
+    """
     buffer = io.BytesIO()
     # fix_metadata_version would stamp the XMP with pikepdf's own date: pdfa.py and pdfx.py set it.
     pdf.save(buffer, deterministic_id=True, compress_streams=True, fix_metadata_version=False,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return buffer.getvalue()
+    return buffer.getvalue().replace(b"\r\nendstream", b"\r\rendstream")

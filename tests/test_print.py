@@ -137,3 +137,42 @@ def _kinds_by_page(pdf: pikepdf.Pdf) -> dict[int, set[str]]:
                 found[pages[node.Pg.objgen]].add(str(node.S))
             stack.append(node.get("/K", pikepdf.Array()))
     return found
+
+
+# ---------------------------------------------------------------- the screen file: PDF/A-2a too
+
+
+@pytest.mark.parametrize("kind", ["screen", "joined"])
+def test_the_screen_file_is_pdfa_2a_by_the_validator(briefing: dict[str, Path], kind: str) -> None:
+    assert failed_rules(briefing[kind], "2a") == {}
+    with pikepdf.open(briefing[kind]) as pdf:
+        intent = pdf.Root.OutputIntents[0]
+        assert intent.S == "/GTS_PDFA1" and intent.DestOutputProfile.N == 3
+        with pdf.open_metadata() as meta:
+            found = (meta.get("pdfaid:part"), meta.get("pdfaid:conformance"), meta.get("pdfuaid:part"))
+        assert found == ("2", "A", "1")
+
+
+def test_the_situationer_is_pdfua_and_pdfa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    pdf = build(ROOT / "content", BuildOptions(output=tmp_path / "s.pdf", fresh=True)).path
+    assert failed_rules(pdf, "ua1") == {}
+    assert failed_rules(pdf, "2a") == {}
+
+
+def test_a_stream_ending_in_a_carriage_return_keeps_its_length(tmp_path: Path) -> None:
+    # "\r\nendstream" would read as one end of line: the data one byte shorter than /Length.
+    import zlib
+
+    from folio.finish import save
+
+    text = next(t for n in range(1000) if zlib.compress(t := b"0 0 m 10 10 l S" + b"\n" * n).endswith(b"\r"))
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].Contents = pdf.make_stream(text)
+    data = save(pdf)
+    assert b"\r\rendstream" in data
+    (tmp_path / "cr.pdf").write_bytes(data)
+    with pikepdf.open(tmp_path / "cr.pdf") as again:
+        assert again.pages[0].Contents.read_bytes() == text
+    assert not any("STREAM-LENGTH" in rule for rule in failed_rules(tmp_path / "cr.pdf", "2b"))
