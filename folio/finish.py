@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
@@ -32,8 +33,7 @@ class Finishing:
 
     profile: str  # screen or print (profiles.py)
     first_chapter: str  # the id of the first chapter: its page is the body's folio 1
-    title: str = ""
-    language: str = "en"
+    press: Any = None  # pdfx.Press for the print profile: the output intent's profile (None: the default)
 
 
 def finish(data: bytes, finishing: Finishing) -> bytes:
@@ -46,7 +46,11 @@ def finish(data: bytes, finishing: Finishing) -> bytes:
             from . import pdfa
 
             pdfa.conform(pdf)
-        return save(pdf)
+            return save(pdf)
+        from . import pdfx
+
+        pdfx.conform(pdf, finishing.press)
+        return save(pdf, version=PDFX_VERSION)
 
 
 def first_body_page(pdf: pikepdf.Pdf, anchor: str) -> int:
@@ -132,7 +136,10 @@ def _retag(element: Dictionary) -> int:
     return count
 
 
-def save(pdf: pikepdf.Pdf) -> bytes:
+PDFX_VERSION = "1.6"  # PDF/X-4 is PDF 1.6 (ISO 15930-7); nothing the file holds is newer
+
+
+def save(pdf: pikepdf.Pdf, version: str | None = None) -> bytes:
     """The bytes, as reproducible as WeasyPrint's: /ID keeps its first half (profiles.identifier),
     the second is a digest of the file (deterministic_id).
 
@@ -146,5 +153,5 @@ def save(pdf: pikepdf.Pdf) -> bytes:
     buffer = io.BytesIO()
     # fix_metadata_version would stamp the XMP with pikepdf's own date: pdfa.py and pdfx.py set it.
     pdf.save(buffer, deterministic_id=True, compress_streams=True, fix_metadata_version=False,
-             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+             object_stream_mode=pikepdf.ObjectStreamMode.generate, force_version=version)
     return buffer.getvalue().replace(b"\r\nendstream", b"\r\rendstream")

@@ -5,6 +5,7 @@ The validator is `page-validation` (a test extra), which follows veraPDF's rule 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pikepdf
@@ -176,3 +177,101 @@ def test_a_stream_ending_in_a_carriage_return_keeps_its_length(tmp_path: Path) -
     with pikepdf.open(tmp_path / "cr.pdf") as again:
         assert again.pages[0].Contents.read_bytes() == text
     assert not any("STREAM-LENGTH" in rule for rule in failed_rules(tmp_path / "cr.pdf", "2b"))
+
+
+# ---------------------------------------------------------------- the print file: PDF/X-4
+
+
+def colour_use(pdf: pikepdf.Pdf) -> tuple[set[str], dict[tuple, int], set[str]]:
+    """The colour operators of every content stream, the fill colour each text is shown in,
+    and the colour spaces `cs`/`CS` select."""
+    operators: set[str] = set()
+    text: dict[tuple, int] = {}
+    spaces: set[str] = set()
+    seen: set[tuple[int, int]] = set()
+
+    def walk(holder: pikepdf.Object, resources: pikepdf.Dictionary) -> None:
+        fill: tuple = ()
+        for operands, operator in pikepdf.parse_content_stream(holder):
+            op = str(operator)
+            if op in ("rg", "RG", "g", "G", "k", "K", "cs", "CS", "sc", "SC", "scn", "SCN"):
+                operators.add(op)
+            if op in ("cs", "CS"):
+                spaces.add(str(operands[0]))
+            if op in ("rg", "g", "k", "sc", "scn"):
+                fill = tuple(round(float(v), 3) for v in operands if not isinstance(v, pikepdf.Name))
+            if op in ("Tj", "TJ", "'", '"'):
+                text[fill] = text.get(fill, 0) + 1
+        for xobject in resources.get("/XObject", pikepdf.Dictionary()).values():
+            if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
+                seen.add(xobject.objgen)
+                walk(xobject, xobject.get("/Resources", pikepdf.Dictionary()))
+
+    for page in pdf.pages:
+        walk(page, page.Resources)
+    return operators, text, spaces
+
+
+def _names(obj: pikepdf.Object, seen: set | None = None) -> Iterator[str]:
+    seen = set() if seen is None else seen
+    if isinstance(obj, pikepdf.Name):
+        yield str(obj)
+    elif isinstance(obj, pikepdf.Array | pikepdf.Dictionary | pikepdf.Stream):
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                return
+            seen.add(obj.objgen)
+        values = obj if isinstance(obj, pikepdf.Array) else obj.values() if isinstance(obj, pikepdf.Dictionary) \
+            else obj.stream_dict.values()
+        for value in values:
+            yield from _names(value, seen)
+
+
+@pytest.mark.parametrize("kind", ["print", "joined-print"])
+def test_the_print_file_is_cmyk_with_an_output_intent(briefing: dict[str, Path], kind: str) -> None:
+    from folio.pdfx import design_table
+
+    with pikepdf.open(briefing[kind]) as pdf:
+        intent = pdf.Root.OutputIntents[0]
+        assert intent.S == "/GTS_PDFX" and str(intent.OutputConditionIdentifier) == "FOGRA39"
+        assert intent.DestOutputProfile.N == 4
+        assert intent.DestOutputProfile.read_bytes()[16:20] == b"CMYK"
+        operators, text, spaces = colour_use(pdf)
+        assert operators <= {"k", "K", "cs", "CS", "scn", "SCN"}, operators  # no rg, RG, g, G
+        assert spaces <= {"/DeviceCMYK", "/FolioRegistration"}
+        assert "/DeviceRGB" not in set(_names(pdf.trailer))  # images, groups, resources: nothing left in RGB
+        images = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image"]
+        assert any(isinstance(image.ColorSpace, pikepdf.Array) and image.ColorSpace[0] == "/ICCBased"
+                   for image in images)  # the figure, kept in sRGB for the press's RIP
+        # Text: black ink only, except headings in the design's accent
+        accent = design_table()[(0x1D, 0x3A, 0x5C)]
+        for colour in text:
+            assert colour[:3] == (0, 0, 0) or colour == accent, colour
+        body = max(text, key=text.get)
+        assert body == (0, 0, 0, 1)  # running text: 100% K
+
+
+def test_crop_marks_are_in_registration_colour(briefing: dict[str, Path]) -> None:
+    with pikepdf.open(briefing["print"]) as pdf:
+        forms = {x.objgen: x for page in pdf.pages for x in page.Resources.XObject.values()
+                 if x.Subtype == "/Form" and b"/FolioRegistration" in x.read_bytes()}
+        assert len(forms) == len(pdf.pages)  # the marks: one form a page, as large as the page and its bleed
+        for form in forms.values():
+            space = form.Resources.ColorSpace.FolioRegistration
+            assert (space[0], space[1], space[2]) == ("/Separation", "/All", "/DeviceCMYK")
+            ops = [(str(op), [str(v) for v in operands]) for operands, op in pikepdf.parse_content_stream(form)]
+            assert ("CS", ["/FolioRegistration"]) in ops and ("SCN", ["1"]) in ops
+            assert not any(op in ("K", "k", "B") for op, _ in ops)  # stroked only, in nothing but /All
+
+
+def test_the_print_file_says_it_is_pdfx4(briefing: dict[str, Path]) -> None:
+    with pikepdf.open(briefing["print"]) as pdf:
+        assert pdf.pdf_version == "1.6"
+        assert pdf.docinfo.Trapped == "/False"
+        with pdf.open_metadata() as meta:
+            assert meta.get("pdfxid:GTS_PDFXVersion") == "PDF/X-4"
+            assert meta.get("pdf:Trapped") == "False"
+            assert meta.get("xmpMM:DocumentID", "").startswith("uuid:")
+            assert meta.get("pdfuaid:part") == "1"
+        for page in pdf.pages:
+            assert "/TrimBox" in page.obj and "/BleedBox" in page.obj
