@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
@@ -33,7 +33,7 @@ class Finishing:
 
     profile: str  # screen or print (profiles.py)
     first_chapter: str  # the id of the first chapter: its page is the body's folio 1
-    press: Any = None  # pdfx.Press for the print profile: the output intent's profile (None: the default)
+    print_profile: Path | None = None  # the press's CMYK profile (report.yaml); None: FOGRA39
 
 
 def finish(data: bytes, finishing: Finishing) -> bytes:
@@ -49,7 +49,7 @@ def finish(data: bytes, finishing: Finishing) -> bytes:
             return save(pdf)
         from . import pdfx
 
-        pdfx.conform(pdf, finishing.press)
+        pdfx.conform(pdf, pdfx.press_for(finishing.print_profile))
         return save(pdf, version=PDFX_VERSION)
 
 

@@ -171,6 +171,7 @@ class Report:
     chapter_start: str = "page"  # page: a new page; right: a new right-hand page
     lists: tuple[str, ...] = field(default=())  # "figures", "tables": lists after the contents
     file: Path | None = None
+    print_profile: Path | None = None  # the press's CMYK ICC profile (print file's output intent); None: FOGRA39
 
     @property
     def full_title(self) -> str:

@@ -52,6 +52,19 @@ class Press:
     info: str = DEFAULT_CONDITION[1]
 
 
+def press_for(profile: Path | None) -> Press:
+    """The default press (FOGRA39), or the report's own profile, named by its description."""
+    if profile is None:
+        return Press()
+    from PIL import ImageCms
+
+    try:
+        description = ImageCms.getOpenProfile(str(profile)).profile.profile_description or profile.name
+    except (OSError, ImageCms.PyCMSError) as exc:
+        raise BuildError(f"{profile}: not a readable ICC profile ({exc})") from exc
+    return Press(profile, "Custom", description.strip())  # "Custom": a condition not in the ICC's registry
+
+
 @dataclass
 class Converted:
     """What the conversion found and did; read by the print preflight (printcheck.py)."""

@@ -309,7 +309,8 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
                     data = typeset.pdf_bytes(laid, finisher=profiles.finisher(name))
                 pages = len(laid.document.pages)
             with Stopwatch(timings, "pdf"):
-                data = finish.finish(data, finish.Finishing(name, prepared.doc.chapters[0].id))
+                data = finish.finish(data, finish.Finishing(name, prepared.doc.chapters[0].id,
+                                                            prepared.report.print_profile))
         except BuildError as exc:
             raise _with_glyph_places(exc, prepared.report) from exc
         outputs.append((target, data, pages))

@@ -511,7 +511,7 @@ def slugify(text: str) -> str:
 REPORT_REQUIRED = ("title", "issuer", "date", "chapters")
 REPORT_OPTIONAL = ("slug", "language", "paper", "status", "embargo", "issuer_native", "subtitle",
                    "edition", "period", "occasion", "occasion_dates", "place", "subject", "keywords",
-                   "chapter_start", "lists")
+                   "chapter_start", "lists", "print_profile")
 
 
 def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | None = None) -> m.Report | None:
@@ -557,6 +557,7 @@ def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | 
     for t in r.text_list(node, "lists", ""):
         if t.value not in ("figures", "tables"):
             r.error(t.pos, "lists", f"expected 'figures' or 'tables', found {t.value!r}")
+    print_profile = _print_profile(r, node, folder)
     chapters = _chapters(r, folder, node, chapter_cache)
     if title is None or issuer is None or date is None:
         return None
@@ -584,7 +585,31 @@ def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | 
         chapter_start=r.choice(node, "chapter_start", "", ("page", "right"), "page"),
         lists=tuple(x for x in lists if x in ("figures", "tables")),
         file=path,
+        print_profile=print_profile,
     )
+
+
+def _print_profile(r: Reader, node: Mapping, folder: Path) -> Path | None:
+    """`print_profile: colour/press.icc`: the press's own CMYK ICC profile, for the print file's output intent."""
+    from .assets import AssetError, content_file
+
+    name = r.text(node, "print_profile", "")
+    if name is None:
+        return None
+    try:
+        path = content_file(folder, name.value, None)
+    except AssetError as exc:
+        r.error(name.pos, "print_profile", exc.message, hint=exc.hint)
+        return None
+    with open(path, "rb") as handle:
+        head = handle.read(40)
+    if head[36:40] != b"acsp" or head[16:20] != b"CMYK":
+        what = "an ICC profile for " + head[16:20].decode("ascii", "replace").strip() if head[36:40] == b"acsp" \
+            else "not an ICC profile"
+        r.error(name.pos, "print_profile", f"{name.value!r} is {what}; the print file needs a CMYK profile",
+                hint="ask the print shop for the ICC profile of their press and paper (a .icc file, CMYK)")
+        return None
+    return path
 
 
 def _date(r: Reader, node: Mapping) -> dt.date | None:

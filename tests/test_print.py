@@ -275,3 +275,36 @@ def test_the_print_file_says_it_is_pdfx4(briefing: dict[str, Path]) -> None:
             assert meta.get("pdfuaid:part") == "1"
         for page in pdf.pages:
             assert "/TrimBox" in page.obj and "/BleedBox" in page.obj
+
+
+def test_the_report_names_its_press_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from .conftest import MINIMAL_REPORT, write_report
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    content = write_report(tmp_path / "content", MINIMAL_REPORT + "print_profile: colour/press.icc\n")
+    (content / "colour").mkdir()
+    shutil.copy(ROOT / "styles" / "icc" / "FOGRA39L-coated.icc", content / "colour" / "press.icc")
+    pdf = build(content, BuildOptions(output=tmp_path / "r.pdf", profile="print")).path
+    with pikepdf.open(pdf) as opened:
+        intent = opened.Root.OutputIntents[0]
+        assert str(intent.OutputConditionIdentifier) == "Custom"
+        assert str(intent.Info).startswith("FOGRA39 coated offset (folio")
+        assert intent.DestOutputProfile.read_bytes() == (content / "colour" / "press.icc").read_bytes()
+
+
+def test_a_press_profile_that_is_not_cmyk_is_a_content_error(tmp_path: Path) -> None:
+    import shutil
+
+    from .conftest import MINIMAL_REPORT, run_cli, write_report
+
+    content = write_report(tmp_path / "content", MINIMAL_REPORT + "print_profile: srgb.icc\n")
+    shutil.copy(ROOT / "styles" / "icc" / "sRGB2014.icc", content / "srgb.icc")
+    run = run_cli("--content", content, "--check")
+    assert run.code == 1
+    assert "report.yaml:7:16: error: print_profile: 'srgb.icc' is an ICC profile for RGB; the print file needs a CMYK" \
+        in run.err
+    (content / "report.yaml").write_text(MINIMAL_REPORT + "print_profile: missing.icc\n", encoding="utf-8")
+    run = run_cli("--content", content, "--check")
+    assert "report.yaml:7:16: error: print_profile: no file 'missing.icc'" in run.err
