@@ -140,6 +140,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print("\n".join(checked.lines()), file=out)
     if checked is not None and checked.remaining and not args.quiet:
         print(format_problems(checked.problems()), file=err)
+    if result.notes and not args.quiet:
+        print("\n".join(result.notes), file=out)
+    if result.warnings and not args.quiet:
+        print(format_problems(result.warnings), file=err)
     if not args.quiet:
         wrote = [f"{path} ({pages} pages)" for path, pages in [(result.path, result.pages), *result.others]]
         print(f"wrote {' and '.join(wrote)} in {result.seconds:.1f} s", file=out)

@@ -186,8 +186,8 @@ def _convert_stream(pdf: pikepdf.Pdf, holder: pikepdf.Object, resources: Diction
             continue
         out.extend(new)
         changed = True
-    if marks:
-        out = [(o, Operator("S")) if str(op) == "B" else (o, op) for o, op in out]  # the marks: no (invisible) fill
+    if marks:  # the marks: stroked only (the engine fills them with a transparent fill, which is transparency)
+        out = [(o, Operator("S")) if str(op) == "B" else (o, op) for o, op in out if str(op) != "gs"]
     if not changed:
         return
     data = pikepdf.unparse_content_stream(out)

@@ -211,6 +211,8 @@ class Result:
     timings: Timings
     others: list[tuple[Path, int]] = field(default_factory=list)  # further profiles' PDFs and pages (--profile all)
     preflight: preflight.PreflightReport | None = None
+    notes: list[str] = field(default_factory=list)  # lines for the user: the print preflight's
+    warnings: list[Problem] = field(default_factory=list)  # its findings (errors with --strict fail the build)
 
 
 def roots_for(report: model.Report) -> tuple[Path, ...]:
@@ -260,6 +262,8 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
             warm.fetcher, warm.roots = typeset.ProjectFetcher(roots), roots
         fetcher = warm.fetcher
     outputs: list[tuple[Path, bytes, int]] = []
+    notes: list[str] = []  # told after the build: the print preflight
+    warnings: list[Problem] = []
     checked: preflight.PreflightReport | None = None
     record_file = record.path_for(targets[0])
     design = record.design_digest(typeset.engine_version()) if options.mend else ""
@@ -311,6 +315,10 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
             with Stopwatch(timings, "pdf"):
                 data = finish.finish(data, finish.Finishing(name, prepared.doc.chapters[0].id,
                                                             prepared.report.print_profile))
+            if name == "print":
+                printed = _print_preflight(data, html, prepared, options, timings)
+                notes += printed.lines
+                warnings += printed.findings
         except BuildError as exc:
             raise _with_glyph_places(exc, prepared.report) from exc
         outputs.append((target, data, pages))
@@ -323,7 +331,20 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
             with contextlib.suppress(OSError, BuildError):  # a cache: the next build only starts from scratch
                 write_atomic(record_file, record.dump(kept))
     first, *others = written
-    return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked)
+    return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked, notes, warnings)
+
+
+def _print_preflight(data: bytes, html: str, prepared: Prepared, options: BuildOptions, timings: Timings):
+    """The print file checked as a print shop would (printcheck.py); with --strict a finding fails the build."""
+    from . import printcheck
+
+    with Stopwatch(timings, "print preflight"):
+        places = printcheck.figures(html, prepared.doc.sources, PROJECT_ROOT.as_uri() + "/")
+        printed = printcheck.inspect(data, places)
+    if options.strict and printed.findings:
+        raise ContentError([dataclasses.replace(p, severity="error") for p in printed.findings])
+    printed.lines = [f"print preflight: {line}" for line in printed.lines]
+    return printed
 
 
 def _lay_out_parts(prepared: Prepared, cut: parts.Cut, count: int, options: BuildOptions, timings: Timings,

@@ -5,6 +5,7 @@ The validator is `page-validation` (a test extra), which follows veraPDF's rule 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -308,3 +309,72 @@ def test_a_press_profile_that_is_not_cmyk_is_a_content_error(tmp_path: Path) -> 
     (content / "report.yaml").write_text(MINIMAL_REPORT + "print_profile: missing.icc\n", encoding="utf-8")
     run = run_cli("--content", content, "--check")
     assert "report.yaml:7:16: error: print_profile: no file 'missing.icc'" in run.err
+
+
+# ---------------------------------------------------------------- the print preflight
+
+
+def _report_with_figures(folder: Path, sizes: dict[str, tuple[int, int]]) -> Path:
+    """A report with one figure per image (pixels given), each set at the full text width."""
+    from PIL import Image
+
+    from .conftest import MINIMAL_REPORT, write_report
+
+    blocks = "".join(f"      - figure: {name}\n        alt: A picture.\n        caption: Picture {name}\n"
+                     for name in sizes)
+    chapter = ("title: One\nsections:\n  - title: First\n    blocks:\n      - A paragraph of text.\n" + blocks)
+    content = write_report(folder, MINIMAL_REPORT, {"10-one.yaml": chapter})
+    for name, size in sizes.items():
+        Image.new("RGB", size, (200, 120, 40)).save(content / name)
+    return content
+
+
+def test_the_print_preflight_reports_and_names_a_low_resolution_figure(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from .conftest import run_cli
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    # The text block is 146 mm wide (5.75 in): 600 px give 104 ppi, 1200 px 209 ppi, 1800 px 313 ppi.
+    content = _report_with_figures(tmp_path / "content", {"low.png": (600, 300), "soft.png": (1200, 600),
+                                                          "fine.png": (1800, 900)})
+    run = run_cli("--content", content, "-o", tmp_path / "r.pdf", "--profile", "print")
+    assert run.code == 0, run.err
+    lines = [line for line in run.out.splitlines() if line.startswith("print preflight: ")]
+    assert lines[0].startswith("print preflight: page boxes: trim 210 x 297 mm, bleed 3 mm, media 6 mm")
+    assert any("fonts: " in line and "all embedded" in line for line in lines)
+    assert any(line.startswith("print preflight: colour: DeviceCMYK") for line in lines)
+    assert any("validator (page-validation 0.11.0): PDF/UA-1 met" in line for line in lines)
+    ppi = sorted(int(line.rsplit(": ", 1)[1].split()[0]) for line in lines if "image page" in line)
+    assert [round(value, -1) for value in ppi] == [100, 210, 310]
+    assert re.search(r"content/10-one.yaml:6:9: error: page \d+: image of 600 x 300 px placed at 146 x 73 mm: "
+                     r"104 ppi, under 150 ppi", run.err)
+    assert re.search(r"content/10-one.yaml:9:9: warning: page \d+: image of 1200 x 600 px placed at 146 x 73 mm: "
+                     r"209 ppi, under 300 ppi", run.err)
+    assert "fine.png" not in run.err
+    assert (tmp_path / "r.pdf").exists()
+
+
+def test_strict_fails_on_a_print_preflight_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from .conftest import run_cli
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    content = _report_with_figures(tmp_path / "content", {"soft.png": (1200, 600)})
+    run = run_cli("--content", content, "-o", tmp_path / "r.pdf", "--profile", "print", "--strict")
+    assert run.code == 1
+    assert re.search(r"content/10-one.yaml:6:9: error: page \d+: image of 1200 x 600 px", run.err)
+    assert not (tmp_path / "r.pdf").exists()
+    run = run_cli("--content", content, "-o", tmp_path / "s.pdf", "--strict")  # the screen file has no such check
+    assert run.code == 0, run.err
+
+
+def test_the_preflight_says_when_the_validator_is_not_installed(monkeypatch: pytest.MonkeyPatch,
+                                                                briefing: dict[str, Path]) -> None:
+    import sys
+
+    from folio import printcheck
+
+    monkeypatch.setitem(sys.modules, "page", None)  # import page -> ImportError
+    report = printcheck.inspect(briefing["print"].read_bytes())
+    assert report.lines[-1] == ("validator: not run (page-validation is not installed; it is a test extra: "
+                                "pip install -e '.[test]')")
+    assert any(line.startswith("transparency: on page(s)") for line in report.lines)
