@@ -29,9 +29,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true",
                    help="validate the content and templates, report every problem, write nothing")
     p.add_argument("--html", type=Path, metavar="FILE", help="also write the HTML that was typeset")
-    p.add_argument("--profile", choices=("screen", "print", "all"), default="screen",
-                   help="screen: tagged PDF/UA-1 for reading on screen (default); print: the same pages with "
-                        "3 mm bleed and crop marks, as <slug>-print.pdf; all: both from one command")
+    p.add_argument("--profile", choices=("screen", "print", "booklet", "all"), default="screen",
+                   help="screen: tagged PDF/UA-1 and PDF/A-2a for reading on screen and archiving (default); "
+                        "print: PDF/X-4 for a print shop, the same pages with 3 mm bleed and crop marks, as "
+                        "<slug>-print.pdf; booklet: the pages imposed for printing a folded, stapled booklet in "
+                        "the office, as <slug>-booklet.pdf; all: screen and print from one command")
     p.add_argument("--draft", action="store_true",
                    help="mark this build a draft (watermark, build time in the footer), whatever "
                         "report.yaml's status says")

@@ -42,6 +42,8 @@ def finish(data: bytes, finishing: Finishing) -> bytes:
         body = first_body_page(pdf, finishing.first_chapter)
         set_page_labels(pdf, body)
         tag_contents(pdf, body)
+        if finishing.profile == "booklet":  # for paper only, imposed next (booklet.py)
+            return save(pdf)
         if finishing.profile == "screen":
             from . import pdfa
 

@@ -319,6 +319,12 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
                 printed = _print_preflight(data, html, prepared, options, timings)
                 notes += printed.lines
                 warnings += printed.findings
+            if name == "booklet":
+                from .booklet import impose
+
+                imposed = impose(data, prepared.report.paper)
+                data, pages = imposed.data, imposed.sheets * 2
+                notes.append(imposed.how_to())
         except BuildError as exc:
             raise _with_glyph_places(exc, prepared.report) from exc
         outputs.append((target, data, pages))

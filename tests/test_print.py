@@ -378,3 +378,67 @@ def test_the_preflight_says_when_the_validator_is_not_installed(monkeypatch: pyt
     assert report.lines[-1] == ("validator: not run (page-validation is not installed; it is a test extra: "
                                 "pip install -e '.[test]')")
     assert any(line.startswith("transparency: on page(s)") for line in report.lines)
+
+
+# ---------------------------------------------------------------- the booklet
+
+
+@pytest.mark.parametrize("pages", [8, 17, 40])
+def test_booklet_order(pages: int) -> None:
+    from folio.booklet import order
+
+    sides = order(pages)
+    total = -(-pages // 4) * 4
+    assert len(sides) == total // 2  # two sides a sheet, four pages a sheet
+    placed = [page for side in sides for page in side]
+    assert sorted(p for p in placed if p is not None) == list(range(pages))  # every page once
+    assert placed.count(None) == total - pages  # blanks fill the last sheet
+    for number, (left, right) in enumerate(sides):
+        # the pair facing each other once folded: their numbers add up to the last page's
+        left_n = left if left is not None else next(i for i in range(pages, total) if i + right == total - 1)
+        right_n = right if right is not None else total - 1 - left
+        assert left_n + right_n == total - 1
+        if number % 2 == 0:  # the outside of a sheet: a right-hand (odd) page on the right
+            assert right_n % 2 == 0  # numbered from 0: page 1, 3, 5... of the report
+    if pages == 8:
+        one_based = [tuple(p + 1 for p in side) for side in sides]
+        assert one_based == [(8, 1), (2, 7), (6, 3), (4, 5)]
+    if pages == 17:  # 20 pages: the last three blank, on the first two sheets' outer halves
+        assert sides[:4] == [(None, 0), (1, None), (None, 2), (3, 16)]
+        assert sides[4:6] == [(15, 4), (5, 14)] and sides[-2:] == [(11, 8), (9, 10)]  # the middle: 10 and 11
+    if pages == 40:
+        assert sides[0] == (39, 0) and sides[-1] == (19, 20)
+
+
+def test_booklet_build_puts_each_page_where_the_order_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           briefing: dict[str, Path]) -> None:
+    import pypdfium2
+
+    from folio.booklet import order
+
+    from .conftest import run_cli
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    run = run_cli("--content", BRIEFING, "-o", tmp_path / "b.pdf", "--profile", "booklet")
+    assert run.code == 0, run.err
+    assert ("booklet: 9 pages on 3 A4 sheets, 3 blank pages added at the end; to print: double-sided, "
+            "flip on the short edge") in run.out
+    source = pypdfium2.PdfDocument(briefing["screen"])
+    booklet = pypdfium2.PdfDocument(tmp_path / "b.pdf")
+    try:
+        texts = ["".join(source[i].get_textpage().get_text_range().split()) for i in range(len(source))]
+        assert len(booklet) == 6
+        for index, (left, right) in enumerate(order(len(source))):
+            side = booklet[index]
+            width, height = side.get_size()
+            assert (round(width), round(height)) == (842, 595)  # A4 landscape
+            text = side.get_textpage()
+            for page, half in ((left, (0, 0, width / 2, height)), (right, (width / 2, 0, width, height))):
+                found = "".join(text.get_text_bounded(*half).split())
+                if page is None:
+                    assert found == ""
+                else:
+                    assert found[:40] == texts[page][:40], (index, page)
+    finally:
+        booklet.close()
+        source.close()
