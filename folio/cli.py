@@ -36,7 +36,7 @@ def parser() -> argparse.ArgumentParser:
                         "the office, as <slug>-booklet.pdf; all: screen and print from one command")
     p.add_argument("--draft", action="store_true",
                    help="mark this build a draft (watermark, build time in the footer), whatever "
-                        "report.yaml's status says")
+                        "report.yaml's status says; written as build/<slug>-draft.pdf unless -o names it")
     p.add_argument("--bundled-fonts-only", action="store_true",
                    help="fail when a character is missing from the fonts in styles/fonts, instead of "
                         "taking it from a font installed on this machine")

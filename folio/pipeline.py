@@ -250,7 +250,7 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
         for name in names:
             check_target(profiles.output_path(options.output, name, exact))
     prepared = prepare(content, timings, warm=warm, draft=options.draft)
-    base = options.output or default_output(prepared.report)
+    base = options.output or default_output(prepared.report, draft=options.draft)
     targets = [profiles.output_path(base, name, exact) for name in names]
     for target in targets:
         check_target(target)
@@ -471,5 +471,7 @@ def _first(char: str, files: list[Path]) -> Position | None:
     return None
 
 
-def default_output(report: model.Report) -> Path:
-    return Path("build") / f"{report.slug}.pdf"
+def default_output(report: model.Report, draft: bool = False) -> Path:
+    """build/<slug>.pdf; a --draft build has a name of its own, build/<slug>-draft.pdf, so that it
+    never overwrites the final PDF."""
+    return Path("build") / f"{report.slug}{'-draft' if draft else ''}.pdf"

@@ -442,3 +442,30 @@ def test_booklet_build_puts_each_page_where_the_order_says(tmp_path: Path, monke
     finally:
         booklet.close()
         source.close()
+
+
+# ---------------------------------------------------------------- --draft has its own name
+
+
+def test_a_draft_build_never_overwrites_the_final_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    from .conftest import run_cli, write_report
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    content = write_report(tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("--content", content, "-q").code == 0
+    final = tmp_path / "build" / "test-report.pdf"
+    before = hashlib.sha256(final.read_bytes()).hexdigest()
+    run = run_cli("--content", content, "--draft", "--profile", "print")
+    assert run.code == 0, run.err
+    assert "build/test-report-draft-print.pdf" in run.out
+    run = run_cli("--content", content, "--draft")
+    assert run.code == 0, run.err
+    assert "build/test-report-draft.pdf" in run.out
+    assert hashlib.sha256(final.read_bytes()).hexdigest() == before
+    with pikepdf.open(tmp_path / "build" / "test-report-draft.pdf") as pdf:
+        assert str(pdf.docinfo["/status"]) == "draft"
+    assert run_cli("--content", content, "--draft", "-q", "-o", tmp_path / "named.pdf").code == 0  # -o names it
+    assert (tmp_path / "named.pdf").exists() and not (tmp_path / "named-draft.pdf").exists()
