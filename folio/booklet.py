@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 
 import pikepdf
-from pikepdf import Rectangle
+from pikepdf import Dictionary
 
 # The sheet: the report's paper turned landscape, in points.
 SHEETS = {"A4": (841.89, 595.28), "Letter": (792.0, 612.0)}
@@ -58,17 +58,35 @@ def order(pages: int) -> list[tuple[int | None, int | None]]:
     return sides
 
 
+def _placed(name: str, form: pikepdf.Object, x0: float, width: float, height: float) -> str:
+    """The operators that draw a page's form centred in the box (x0, 0, x0 + width, height), scaled to fit."""
+    left, bottom, right, top = (float(v) for v in form.BBox)
+    scale = min(width / (right - left), height / (top - bottom))
+    dx = x0 + (width - scale * (right - left)) / 2 - scale * left
+    dy = (height - scale * (top - bottom)) / 2 - scale * bottom
+    return f"q {scale:.5f} 0 0 {scale:.5f} {dx:.3f} {dy:.3f} cm {name} Do Q"
+
+
 def impose(data: bytes, paper: str) -> Imposed:
     """The booklet of the PDF's pages on `paper` sheets (A4 or Letter)."""
     width, height = SHEETS.get(paper, SHEETS["A4"])
     with pikepdf.open(io.BytesIO(data)) as source, pikepdf.new() as out:
         count = len(source.pages)
         sides = order(count)
+        forms: dict[int, pikepdf.Object] = {}
         for left, right in sides:
             sheet = out.add_blank_page(page_size=(width, height))
+            drawn, names = [], Dictionary()
             for index, x0 in ((left, 0.0), (right, width / 2)):
-                if index is not None:
-                    sheet.add_overlay(source.pages[index], Rectangle(x0, 0, x0 + width / 2, height))
+                if index is None:
+                    continue
+                if index not in forms:
+                    forms[index] = out.copy_foreign(source.pages[index].as_form_xobject())
+                name = f"/Page{index + 1}"  # fixed names: the same input, the same bytes
+                names[name] = forms[index]
+                drawn.append(_placed(name, forms[index], x0, width / 2, height))
+            sheet.obj.Resources = Dictionary(XObject=names)
+            sheet.obj.Contents = out.make_stream("\n".join(drawn).encode("ascii"))
         info = source.docinfo
         for key in ("/Title", "/Author", "/Subject"):
             if key in info:

@@ -469,3 +469,19 @@ def test_a_draft_build_never_overwrites_the_final_pdf(tmp_path: Path, monkeypatc
         assert str(pdf.docinfo["/status"]) == "draft"
     assert run_cli("--content", content, "--draft", "-q", "-o", tmp_path / "named.pdf").code == 0  # -o names it
     assert (tmp_path / "named.pdf").exists() and not (tmp_path / "named-draft.pdf").exists()
+
+
+@pytest.mark.parametrize("profile", ["print", "booklet"])
+def test_the_print_and_booklet_files_are_reproducible(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      profile: str) -> None:
+    import hashlib
+
+    from .conftest import run_cli, write_report
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    content = write_report(tmp_path / "content")
+    digests = []
+    for name in ("a.pdf", "b.pdf"):
+        assert run_cli("--content", content, "-o", tmp_path / name, "--profile", profile, "-q", "--fresh").code == 0
+        digests.append(hashlib.sha256((tmp_path / name).read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
