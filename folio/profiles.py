@@ -2,10 +2,11 @@
 
 - screen (the default): tagged PDF/UA-1, running heads and folios marked as
   artifacts (see pdfua.py), the report's language, its title in the viewer's
-  title bar.
+  title bar; PDF/A-2a in the same file (pdfa.py, from finish.py).
 - print: the same pages with 3 mm bleed and crop marks, the cover band
   running into the bleed, links not coloured (styles/print.css); trim box
-  and bleed box set by the engine. Still tagged: a print file can be read too.
+  and bleed box set by the engine; PDF/X-4 in CMYK (pdfx.py, from finish.py).
+  Still tagged: a print file can be read too.
 - booklet: the screen pages, links not coloured (styles/paper.css), imposed two to a side
   for an office printer as a saddle-stitched booklet (booklet.py).
 - all: screen and print, from one command; the HTML is rendered once per profile and laid
