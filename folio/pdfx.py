@@ -4,13 +4,15 @@ WeasyPrint paints in RGB. The print stylesheet gives the design's colours in CMY
 (`device-cmyk()` in styles/print.css, each beside its RGB value in styles/tokens.css), and
 this module makes the rest of the file CMYK, on the written PDF (pikepdf):
 
-- every colour operator of every content stream (pages, form XObjects): `rg`/`RG` become
+- every colour operator of every content stream (pages, form XObjects, tiling patterns): `rg`/`RG` become
   `k`/`K`, a colour of the design by its CMYK value, a pure grey or black in black ink only
   (`g`/`G` too), any other colour (a chart's tint, a red embargo line) through the output
   intent's profile from sRGB (LittleCMS, relative colorimetric with black point
   compensation); a `cs`/`CS` to an RGB space becomes DeviceCMYK and its `sc`/`scn` follow;
 - the crop marks in registration colour (/Separation /All), so that they print on every plate;
 - transparency groups blended in DeviceCMYK;
+- (shadings, gradients in CSS, are not converted: the design has none, and the tests find any
+  DeviceRGB left in the file)
 - images kept as they are, but their DeviceRGB named for what it is, sRGB (an ICCBased space):
   PDF/X-4 lets the press's RIP convert them with the output intent at its own settings, once,
   instead of our converting them here and the press again;
@@ -158,8 +160,8 @@ class Colours:
 # ---------------------------------------------------------------- content streams
 
 
-_FILL = {"rg": "k", "g": "k", "cs": "cs", "sc": "sc", "scn": "scn"}
-_STROKE = {"RG": "K", "G": "K", "CS": "CS", "SC": "SC", "SCN": "SCN"}
+_FILL = {"rg", "g", "cs", "sc", "scn"}
+_STROKE = {"RG", "G", "CS", "SC", "SCN"}
 
 
 def _convert_stream(pdf: pikepdf.Pdf, holder: pikepdf.Object, resources: Dictionary, colours: Colours, done: Converted,
@@ -263,11 +265,16 @@ def _space_kind(name: pikepdf.Object, resources: Dictionary) -> str:
 
 def _forms(resources: Dictionary, trim: tuple[float, ...], seen: set[tuple[int, int]]
            ) -> Iterator[tuple[pikepdf.Stream, bool]]:
-    """Every form XObject a page draws, once, with whether it holds the crop marks: the engine
-    draws them in a form as large as the page and its bleed, outside the trim box."""
+    """Every form XObject and tiling pattern a page draws, once, with whether it holds the crop
+    marks: the engine draws them in a form as large as the page and its bleed, outside the trim box."""
     stack = [resources]
     while stack:
         current = stack.pop()
+        for pattern in current.get("/Pattern", Dictionary()).values():
+            if isinstance(pattern, pikepdf.Stream) and pattern.get("/PatternType") == 1 and pattern.objgen not in seen:
+                seen.add(pattern.objgen)
+                yield pattern, False
+                stack.append(pattern.get("/Resources", Dictionary()))
         for xobject in current.get("/XObject", Dictionary()).values():
             if xobject.get("/Subtype") != "/Form" or xobject.objgen in seen:
                 continue

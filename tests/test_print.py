@@ -485,3 +485,25 @@ def test_the_print_and_booklet_files_are_reproducible(tmp_path: Path, monkeypatc
         assert run_cli("--content", content, "-o", tmp_path / name, "--profile", profile, "-q", "--fresh").code == 0
         digests.append(hashlib.sha256((tmp_path / name).read_bytes()).hexdigest())
     assert digests[0] == digests[1]
+
+
+def test_colours_in_forms_and_tiling_patterns_are_converted() -> None:
+    from folio import pdfx
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    page = pdf.pages[0]
+    pattern = pdf.make_stream(b"1 0 0 rg 0 0 5 5 re f", PatternType=1, PaintType=1, TilingType=1,
+                              BBox=[0, 0, 10, 10], XStep=10, YStep=10, Resources=pikepdf.Dictionary())
+    form = pdf.make_stream(b"0.5 0.5 0.5 RG 0 0 m 10 10 l S", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
+                           BBox=[0, 0, 10, 10], Resources=pikepdf.Dictionary())
+    page.obj.Resources = pikepdf.Dictionary(Pattern=pikepdf.Dictionary(P0=pattern),
+                                            XObject=pikepdf.Dictionary(F0=form))
+    page.obj.Contents = pdf.make_stream(b"/Pattern cs /P0 scn 0 0 100 100 re f /F0 Do 0 0 1 rg 0 0 1 1 re f")
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["dc:title"] = "A test"
+    done = pdfx.conform(pdf, table={})
+    assert done.operators == 3 and done.by_profile == 2  # red and blue through the profile, the grey in K
+    assert b"rg" not in pattern.read_bytes() and b" k" in pattern.read_bytes()
+    assert form.read_bytes().startswith(b"0 0 0 0.498 K")
+    assert b"/Pattern cs" in page.obj.Contents.read_bytes()  # a pattern is not a colour: left as it is
