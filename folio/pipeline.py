@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -28,6 +28,9 @@ from .paths import PROJECT_ROOT, STYLES_DIR, Refused, project_file
 from .render import STYLESHEETS, BuildInfo, build_timestamp, built_at, environment, page_css, render_html, status_css
 from .resolve import Document, Resolver
 from .validate import ChapterCache, read_report
+
+if TYPE_CHECKING:
+    from . import printcheck
 
 
 @dataclass
@@ -340,7 +343,8 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
     return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked, notes, warnings)
 
 
-def _print_preflight(data: bytes, html: str, prepared: Prepared, options: BuildOptions, timings: Timings):
+def _print_preflight(data: bytes, html: str, prepared: Prepared, options: BuildOptions,
+                     timings: Timings) -> printcheck.PrintReport:
     """The print file checked as a print shop would (printcheck.py); with --strict a finding fails the build."""
     from . import printcheck
 
