@@ -16,6 +16,10 @@ this module makes the rest of the file CMYK, on the written PDF (pikepdf):
 - images kept as they are, but their DeviceRGB named for what it is, sRGB (an ICCBased space):
   PDF/X-4 lets the press's RIP convert them with the output intent at its own settings, once,
   instead of our converting them here and the press again;
+- no annotations on the pages: PDF/X allows none inside the bleed box but printer's marks and
+  trap networks, and a link means nothing on paper. The links' text stays tagged /Link; their
+  annotations leave the structure tree and its parent tree with them (PDF/UA asks that every
+  link annotation be in a /Link, not that a /Link have one);
 - an output intent GTS_PDFX with the CMYK profile (styles/icc/FOGRA39L-coated.icc, or the
   report's `print_profile:`), /Trapped /False, and pdfxid:GTS_PDFXVersion with the
   document ids PDF/X wants in the XMP.
@@ -76,6 +80,7 @@ class Converted:
     by_profile: int = 0  # of which: through the output profile
     marks: int = 0  # crop-mark strokes set in registration colour
     images: int = 0  # images whose DeviceRGB became ICCBased sRGB
+    annotations: int = 0  # link annotations taken off the pages
     left: list[str] = field(default_factory=list)  # colour spaces left that are not CMYK, grey or sRGB-based
 
 
@@ -99,6 +104,7 @@ def conform(pdf: pikepdf.Pdf, press: Press | None = None,
             _group_in_cmyk(form)
     for image in _images(pdf):
         done.images += _image_in_srgb(image, srgb)
+    done.annotations = drop_annotations(pdf)
     pdf.Root.OutputIntents = Array([_output_intent(pdf, press)])
     _identify(pdf)
     return done
@@ -300,6 +306,81 @@ def _registration(pdf: pikepdf.Pdf) -> pikepdf.Object:
     """The registration colour: /All, every plate at the tint."""
     tint = Dictionary(FunctionType=2, Domain=Array([0, 1]), C0=Array([0, 0, 0, 0]), C1=Array([1, 1, 1, 1]), N=1)
     return pdf.make_indirect(Array([Name.Separation, Name.All, Name.DeviceCMYK, tint]))
+
+
+# ---------------------------------------------------------------- annotations
+
+
+_PRINTING_ANNOTATIONS = {"/TrapNet", "/PrinterMark"}
+
+
+def drop_annotations(pdf: pikepdf.Pdf) -> int:
+    """Take every annotation but printer's marks and trap networks off the pages, and out of the
+    structure tree (its /OBJR) and the parent tree (its /StructParent entry)."""
+    dropped: set[tuple[int, int]] = set()
+    parents: set[int] = set()
+    for page in pdf.pages:
+        annotations = page.obj.get("/Annots")
+        if annotations is None:
+            continue
+        kept = Array()
+        for annotation in annotations:
+            if str(annotation.get("/Subtype")) in _PRINTING_ANNOTATIONS:
+                kept.append(annotation)
+                continue
+            dropped.add(annotation.objgen)
+            if "/StructParent" in annotation:
+                parents.add(int(annotation.StructParent))
+        if len(kept):
+            page.obj.Annots = kept
+        else:
+            del page.obj["/Annots"]
+    root = pdf.Root.get("/StructTreeRoot")
+    if dropped and root is not None:
+        _drop_references(root, dropped)
+        _drop_parent_entries(root.get("/ParentTree"), parents)
+    return len(dropped)
+
+
+def _drop_references(root: Dictionary, dropped: set[tuple[int, int]]) -> None:
+    """Remove the /OBJR kids that point at a dropped annotation, everywhere in the tree."""
+    stack = [root]
+    seen: set[tuple[int, int]] = set()
+    while stack:
+        element = stack.pop()
+        if element.is_indirect:
+            if element.objgen in seen:
+                continue
+            seen.add(element.objgen)
+        kids = element.get("/K")
+        if isinstance(kids, Dictionary):
+            kids = Array([kids])
+            element.K = kids
+        if not isinstance(kids, Array):
+            continue
+        kept = Array()
+        for kid in kids:
+            if isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR" and kid.get("/Obj") is not None \
+                    and kid.Obj.objgen in dropped:
+                continue
+            kept.append(kid)
+            if isinstance(kid, Dictionary) and "/S" in kid:
+                stack.append(kid)
+        element.K = kept
+
+
+def _drop_parent_entries(node: pikepdf.Object | None, keys: set[int]) -> None:
+    if node is None:
+        return
+    nums = node.get("/Nums")
+    if nums is not None:
+        kept = Array()
+        for i in range(0, len(nums) - 1, 2):
+            if int(nums[i]) not in keys:
+                kept.extend([nums[i], nums[i + 1]])
+        node.Nums = kept
+    for kid in node.get("/Kids", Array()):
+        _drop_parent_entries(kid, keys)
 
 
 # ---------------------------------------------------------------- images

@@ -507,3 +507,20 @@ def test_colours_in_forms_and_tiling_patterns_are_converted() -> None:
     assert b"rg" not in pattern.read_bytes() and b" k" in pattern.read_bytes()
     assert form.read_bytes().startswith(b"0 0 0 0.498 K")
     assert b"/Pattern cs" in page.obj.Contents.read_bytes()  # a pattern is not a colour: left as it is
+
+
+def test_the_print_file_has_no_annotations_on_its_pages(briefing: dict[str, Path]) -> None:
+    # PDF/X: no annotation inside the bleed box but printer's marks and trap networks. The links'
+    # text stays tagged /Link; no /OBJR and no parent tree entry is left pointing at nothing.
+    for kind in ("print", "joined-print"):
+        with pikepdf.open(briefing[kind]) as pdf:
+            assert all("/Annots" not in page.obj for page in pdf.pages)
+            parents = _parent_tree(pdf.Root.StructTreeRoot.ParentTree)
+            assert all(isinstance(value, pikepdf.Array) for value in parents.values())  # pages' entries only
+            kinds = set().union(*_kinds_by_page(pdf).values())
+            assert "/Link" in kinds
+            objrs = [kid for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/Link"
+                     for kid in obj.K if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"]
+            assert objrs == []
+    with pikepdf.open(briefing["screen"]) as pdf:
+        assert any("/Annots" in page.obj for page in pdf.pages)  # the screen file keeps its links
