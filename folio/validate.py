@@ -603,10 +603,10 @@ def _print_profile(r: Reader, node: Mapping, folder: Path) -> Path | None:
         return None
     with open(path, "rb") as handle:
         head = handle.read(40)
-    if head[36:40] != b"acsp" or head[16:20] != b"CMYK":
-        what = "an ICC profile for " + head[16:20].decode("ascii", "replace").strip() if head[36:40] == b"acsp" \
-            else "not an ICC profile"
-        r.error(name.pos, "print_profile", f"{name.value!r} is {what}; the print file needs a CMYK profile",
+    if head[36:40] != b"acsp" or head[12:20] != b"prtrCMYK":  # PDF/X: an output profile, for CMYK
+        kind = f"{head[12:16].decode('ascii', 'replace')} profile for {head[16:20].decode('ascii', 'replace').strip()}"
+        what = f"an ICC {kind}" if head[36:40] == b"acsp" else "not an ICC profile"
+        r.error(name.pos, "print_profile", f"{name.value!r} is {what}; the print file needs a CMYK printer profile",
                 hint="ask the print shop for the ICC profile of their press and paper (a .icc file, CMYK)")
         return None
     return path

@@ -236,7 +236,7 @@ def test_the_print_file_is_cmyk_with_an_output_intent(briefing: dict[str, Path],
         intent = pdf.Root.OutputIntents[0]
         assert intent.S == "/GTS_PDFX" and str(intent.OutputConditionIdentifier) == "FOGRA39"
         assert intent.DestOutputProfile.N == 4
-        assert intent.DestOutputProfile.read_bytes()[16:20] == b"CMYK"
+        assert intent.DestOutputProfile.read_bytes()[12:20] == b"prtrCMYK"  # a CMYK output (printer) profile
         operators, text, spaces = colour_use(pdf)
         assert operators <= {"k", "K", "cs", "CS", "scn", "SCN"}, operators  # no rg, RG, g, G
         assert spaces <= {"/DeviceCMYK", "/FolioRegistration"}
@@ -304,8 +304,8 @@ def test_a_press_profile_that_is_not_cmyk_is_a_content_error(tmp_path: Path) -> 
     shutil.copy(ROOT / "styles" / "icc" / "sRGB2014.icc", content / "srgb.icc")
     run = run_cli("--content", content, "--check")
     assert run.code == 1
-    assert "report.yaml:7:16: error: print_profile: 'srgb.icc' is an ICC profile for RGB; the print file needs a CMYK" \
-        in run.err
+    assert ("report.yaml:7:16: error: print_profile: 'srgb.icc' is an ICC mntr profile for RGB; the print file "
+            "needs a CMYK printer profile") in run.err
     (content / "report.yaml").write_text(MINIMAL_REPORT + "print_profile: missing.icc\n", encoding="utf-8")
     run = run_cli("--content", content, "--check")
     assert "report.yaml:7:16: error: print_profile: no file 'missing.icc'" in run.err
