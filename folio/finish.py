@@ -31,7 +31,7 @@ from .errors import BuildError
 class Finishing:
     """What the last step needs to know of the report."""
 
-    profile: str  # screen or print (profiles.py)
+    profile: str  # screen, print or booklet (profiles.py)
     first_chapter: str  # the id of the first chapter: its page is the body's folio 1
     print_profile: Path | None = None  # the press's CMYK profile (report.yaml); None: FOGRA39
 
