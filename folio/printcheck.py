@@ -151,7 +151,7 @@ def _colours_and_images(pdf: pikepdf.Pdf, report: PrintReport, places: dict[str,
     if "DeviceRGB" in spaces or "DeviceRGB" in image_spaces:
         report.add("error", "colour: DeviceRGB in the print file; PDF/X-4 needs CMYK, or RGB tied to a profile")
     if not placements:
-        report.lines.append("images: none")
+        report.lines.append("image resolution: no images placed")
     for placement in sorted(placements, key=lambda p: (p.page, p.name)):
         ppi = placement.ppi
         where = places.get(placement.name[1:33])
