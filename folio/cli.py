@@ -33,12 +33,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true",
                    help="validate the content and templates, report every problem, write nothing")
     p.add_argument("--html", type=Path, metavar="FILE", help="also write the HTML that was typeset")
-    p.add_argument("--profile", choices=("screen", "print", "all"), default="screen",
-                   help="screen: tagged PDF/UA-1 for reading on screen (default); print: the same pages with "
-                        "3 mm bleed and crop marks, as <slug>-print.pdf; all: both from one command")
+    p.add_argument("--profile", choices=("screen", "print", "booklet", "all"), default="screen",
+                   help="screen: tagged PDF/UA-1 and PDF/A-2a for reading on screen and archiving (default); "
+                        "print: PDF/X-4 for a print shop, the same pages with 3 mm bleed and crop marks, as "
+                        "<slug>-print.pdf; booklet: the pages imposed for printing a folded, stapled booklet in "
+                        "the office, as <slug>-booklet.pdf; all: screen and print from one command")
     p.add_argument("--draft", action="store_true",
                    help="mark this build a draft (watermark, build time in the footer), whatever "
-                        "report.yaml's status says")
+                        "report.yaml's status says; written as build/<slug>-draft.pdf unless -o names it")
     p.add_argument("--bundled-fonts-only", action="store_true",
                    help="use no font installed on this machine, even if report.yaml says 'system_fonts: true' "
                         "(without that setting, this is what every build does)")
@@ -198,6 +200,10 @@ def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print("\n".join(checked.lines()), file=out)
     if checked is not None and checked.remaining and not args.quiet:
         print(format_problems(checked.problems()), file=err)
+    if result.notes and not args.quiet:
+        print("\n".join(result.notes), file=out)
+    if result.warnings and not args.quiet:
+        print(format_problems(result.warnings), file=err)
     if not args.quiet:
         wrote = [f"{path} ({pages} pages)" for path, pages in [(result.path, result.pages), *result.others]]
         print(f"wrote {' and '.join(wrote)} in {result.seconds:.1f} s", file=out)

@@ -188,6 +188,7 @@ class Report:
     file: Path | None = None
     fonts: tuple[ReportFont, ...] = ()  # the report's own fonts (report.yaml `fonts:`), in order
     system_fonts: bool = False  # the machine's fonts may stand in for a missing glyph (opt-in)
+    print_profile: Path | None = None  # the press's CMYK ICC profile (print file's output intent); None: FOGRA39
 
     @property
     def full_title(self) -> str:

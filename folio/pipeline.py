@@ -19,16 +19,19 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from . import chartcache, chunks, cssfonts, fonts, glyphs, model, notesplit, parts, preflight, profiles, record
+from . import chartcache, chunks, cssfonts, finish, fonts, glyphs, model, notesplit, parts, preflight, profiles, record
 from .errors import BuildError, ContentError, Position, Problem, Problems
 from .paths import PROJECT_ROOT, STYLES_DIR, Refused, project_file
 from .render import STYLESHEETS, BuildInfo, build_timestamp, built_at, environment, page_css, render_html, status_css
 from .resolve import Document, Resolver
 from .validate import ChapterCache, read_report
+
+if TYPE_CHECKING:
+    from . import printcheck
 
 
 @dataclass
@@ -256,6 +259,8 @@ class Result:
     timings: Timings
     others: list[tuple[Path, int]] = field(default_factory=list)  # further profiles' PDFs and pages (--profile all)
     preflight: preflight.PreflightReport | None = None
+    notes: list[str] = field(default_factory=list)  # lines for the user: the print preflight's
+    warnings: list[Problem] = field(default_factory=list)  # its findings (errors with --strict fail the build)
 
 
 def roots_for(report: model.Report) -> tuple[Path, ...]:
@@ -294,7 +299,7 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
     with Stopwatch(timings, "import"):
         from . import typeset  # WeasyPrint is imported only when a PDF is made
     prepared = prepare(content, timings, warm=warm, draft=options.draft)
-    base = options.output or default_output(prepared.report)
+    base = options.output or default_output(prepared.report, draft=options.draft)
     prepared.chart_cache = base.parent / chartcache.FOLDER
     with Stopwatch(timings, "charts"):
         prepared.html  # noqa: B018  (drawn here, or read from the cache, before any layout)
@@ -308,6 +313,8 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
             warm.fetcher, warm.roots = typeset.ProjectFetcher(roots), roots
         fetcher = warm.fetcher
     outputs: list[tuple[Path, bytes, int]] = []
+    notes: list[str] = []  # told after the build: the print preflight
+    warnings: list[Problem] = []
     checked: preflight.PreflightReport | None = None
     record_file = record.path_for(targets[0])
     design = record.design_digest(typeset.engine_version()) if options.mend else ""
@@ -363,6 +370,19 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
                 with Stopwatch(timings, "pdf"):
                     data = typeset.pdf_bytes(laid, finisher=profiles.finisher(name))
                 pages = len(laid.document.pages)
+            with Stopwatch(timings, "pdf"):
+                data = finish.finish(data, finish.Finishing(name, prepared.doc.chapters[0].id,
+                                                            prepared.report.print_profile))
+            if name == "print":
+                printed = _print_preflight(data, html, prepared, options, timings)
+                notes += printed.lines
+                warnings += printed.findings
+            if name == "booklet":
+                from .booklet import impose
+
+                imposed = impose(data, prepared.report.paper)
+                data, pages = imposed.data, imposed.sheets * 2
+                notes.append(imposed.how_to())
         except BuildError as exc:
             raise _with_glyph_places(exc, prepared.report) from exc
         outputs.append((target, data, pages))
@@ -375,7 +395,21 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
             with contextlib.suppress(OSError, BuildError):  # a cache: the next build only starts from scratch
                 write_atomic(record_file, record.dump(kept))
     first, *others = written
-    return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked)
+    return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked, notes, warnings)
+
+
+def _print_preflight(data: bytes, html: str, prepared: Prepared, options: BuildOptions,
+                     timings: Timings) -> printcheck.PrintReport:
+    """The print file checked as a print shop would (printcheck.py); with --strict a finding fails the build."""
+    from . import printcheck
+
+    with Stopwatch(timings, "print preflight"):
+        places = printcheck.figures(html, prepared.doc.sources, PROJECT_ROOT.as_uri() + "/")
+        printed = printcheck.inspect(data, places)
+    if options.strict and printed.findings:
+        raise ContentError([dataclasses.replace(p, severity="error") for p in printed.findings])
+    printed.lines = [f"print preflight: {line}" for line in printed.lines]
+    return printed
 
 
 def _check_outputs(targets: list[Path], options: BuildOptions, content: Path) -> None:
@@ -546,5 +580,7 @@ def _with_glyph_places(error: BuildError, report: model.Report) -> BuildError:
     return BuildError(str(error), problems)
 
 
-def default_output(report: model.Report) -> Path:
-    return Path("build") / f"{report.slug}.pdf"
+def default_output(report: model.Report, draft: bool = False) -> Path:
+    """build/<slug>.pdf; a --draft build has a name of its own, build/<slug>-draft.pdf, so that it
+    never overwrites the final PDF."""
+    return Path("build") / f"{report.slug}{'-draft' if draft else ''}.pdf"

@@ -576,7 +576,7 @@ def slugify(text: str) -> str:
 REPORT_REQUIRED = ("title", "issuer", "date", "chapters")
 REPORT_OPTIONAL = ("slug", "language", "paper", "status", "embargo", "issuer_native", "subtitle",
                    "edition", "period", "occasion", "occasion_dates", "place", "subject", "keywords",
-                   "chapter_start", "lists", "fonts", "system_fonts", "compose")
+                   "chapter_start", "lists", "fonts", "system_fonts", "compose", "print_profile")
 
 
 def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | None = None) -> m.Report | None:
@@ -627,6 +627,7 @@ def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | 
     for t in r.text_list(node, "lists", ""):
         if t.value not in ("figures", "tables"):
             r.error(t.pos, "lists", f"expected 'figures' or 'tables', found {t.value!r}")
+    print_profile = _print_profile(r, node, folder)
     chapters = _chapters(r, folder, node, chapter_cache)
     fonts = _fonts(r, folder, node)
     system_fonts = r.boolean(node, "system_fonts", "", False)
@@ -659,6 +660,7 @@ def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | 
         file=path,
         fonts=fonts,
         system_fonts=system_fonts,
+        print_profile=print_profile,
     )
 
 
@@ -709,6 +711,29 @@ def _fonts(r: Reader, folder: Path, node: Mapping) -> tuple[m.ReportFont, ...]:
 
 
 _OWN_FILE = "put the file itself in the content folder: folio reads nothing outside the project"
+
+
+def _print_profile(r: Reader, node: Mapping, folder: Path) -> Path | None:
+    """`print_profile: colour/press.icc`: the press's own CMYK ICC profile, for the print file's output intent."""
+    from .assets import AssetError, content_file
+
+    name = r.text(node, "print_profile", "")
+    if name is None:
+        return None
+    try:
+        path = content_file(folder, name.value, None)
+    except AssetError as exc:
+        r.error(name.pos, "print_profile", exc.message, hint=exc.hint)
+        return None
+    with open(path, "rb") as handle:
+        head = handle.read(40)
+    if head[36:40] != b"acsp" or head[12:20] != b"prtrCMYK":  # PDF/X: an output profile, for CMYK
+        kind = f"{head[12:16].decode('ascii', 'replace')} profile for {head[16:20].decode('ascii', 'replace').strip()}"
+        what = f"an ICC {kind}" if head[36:40] == b"acsp" else "not an ICC profile"
+        r.error(name.pos, "print_profile", f"{name.value!r} is {what}; the print file needs a CMYK printer profile",
+                hint="ask the print shop for the ICC profile of their press and paper (a .icc file, CMYK)")
+        return None
+    return path
 
 
 def _date(r: Reader, node: Mapping) -> dt.date | None:
