@@ -72,3 +72,69 @@ def test_no_running_head_on_any_chapter_opening(openings_pdf: Path) -> None:
         else:
             assert top.endswith("Bravo") or top.endswith("Charlie"), (folio, top)
     assert any(folio not in openings and folio % 2 == 0 for folio in pages)  # a left head was seen
+
+
+# ---------------------------------------------------------------- French spacing
+
+NNBSP = "\u202f"
+
+
+def _fr(text: str) -> str:
+    from folio.markup import make_parser
+
+    return make_parser("fr").renderInline(text)
+
+
+def test_french_punctuation_takes_a_narrow_no_break_space() -> None:
+    assert _fr("Pourquoi? Voici: un point; et !") == f"Pourquoi{NNBSP}? Voici{NNBSP}: un point{NNBSP}; et{NNBSP}!"
+    assert _fr("Quoi ?!") == f"Quoi{NNBSP}?!"  # one space before the group
+    assert _fr("*mot*: suite") == f"<em>mot</em>{NNBSP}: suite"
+    assert _fr("[lien](https://exemple.fr) ?") == f'<a href="https://exemple.fr">lien</a>{NNBSP}?'
+
+
+def test_french_guillemets_are_spaced_once() -> None:
+    for written in ('"Bonjour"', "«Bonjour»", "« Bonjour »", "«\u00a0Bonjour\u00a0»", f"«{NNBSP}Bonjour{NNBSP}»"):
+        assert _fr(written) == f"«{NNBSP}Bonjour{NNBSP}»", written
+
+
+def test_french_spacing_is_never_doubled_nor_put_inside_times_addresses_or_code() -> None:
+    assert _fr(f"Déjà{NNBSP}? Oui\u00a0! Non  ;") == f"Déjà{NNBSP}? Oui{NNBSP}! Non{NNBSP};"
+    kept = "à 12:30 ou 8:00, ratio 1:2, https://exemple.fr/a?b=1 et mailto:a@b.fr, C:\\Users, a::b"
+    assert _fr(kept) == kept
+    assert _fr("le code `a : b; c?` ici") == "le code <code>a : b; c?</code> ici"
+    assert _fr("A & B ; C") == f"A &amp; B{NNBSP}; C"  # not inside the escaped entity
+
+
+def test_english_keeps_its_punctuation_as_written() -> None:
+    from folio.markup import make_parser
+
+    assert make_parser("en").renderInline("Why? Here: now; « x »") == "Why? Here: now; « x »"
+
+
+FRENCH_REPORT = """\
+title: Rapport d'essai
+issuer: Mission d'essai
+date: 2021-02-09
+language: fr
+chapters:
+  - 10-un.yaml
+"""
+
+FRENCH_CHAPTER = """\
+title: "Pourquoi ce rapport ?"
+sections:
+  - title: "Constats : la procédure"
+    blocks:
+      - "Le comité a demandé : « Quand ? » La réponse, à 12:30, fut claire ; voir https://exemple.fr/a?b=1 !"
+"""
+
+
+def test_a_french_report_prints_narrow_no_break_spaces(tmp_path: Path) -> None:
+    folder = write_report(tmp_path / "content", FRENCH_REPORT, {"10-un.yaml": FRENCH_CHAPTER})
+    out = tmp_path / "fr.pdf"
+    build(folder, BuildOptions(output=out, strict=True))
+    text = "".join(page_texts(out)).replace("\r\n", "")  # the address may wrap after its "//"
+    assert f"demandé{NNBSP}: «{NNBSP}Quand{NNBSP}?{NNBSP}» La réponse, à 12:30, fut claire{NNBSP}; voir" in text
+    assert f"https://exemple.fr/a?b=1{NNBSP}!" in text
+    assert f"Pourquoi ce rapport{NNBSP}?" in text and f"Constats{NNBSP}: la procédure" in text
+    assert f"{NNBSP}{NNBSP}" not in text and f" {NNBSP}" not in text and f"{NNBSP} " not in text
