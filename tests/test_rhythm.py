@@ -138,3 +138,39 @@ def test_a_french_report_prints_narrow_no_break_spaces(tmp_path: Path) -> None:
     assert f"https://exemple.fr/a?b=1{NNBSP}!" in text
     assert f"Pourquoi ce rapport{NNBSP}?" in text and f"Constats{NNBSP}: la procédure" in text
     assert f"{NNBSP}{NNBSP}" not in text and f" {NNBSP}" not in text and f"{NNBSP} " not in text
+
+
+# ---------------------------------------------------------------- a level text block top
+
+def _first_lines(content: Path, out: Path, jobs: int = 1) -> list[tuple[int, bool, float, str]]:
+    """(page, after a forced break, first line's top below the text block's top in pt, its tag),
+    read from the engine's own boxes of the build's final HTML."""
+    from folio import preflight, typeset
+    from folio.paths import PROJECT_ROOT, STYLES_DIR
+
+    result = build(content, BuildOptions(output=out, strict=True, jobs=jobs))
+    assert result.preflight is not None
+    laid = typeset.layout(result.preflight.html, PROJECT_ROOT.as_uri() + "/", (STYLES_DIR, content.resolve()))
+    pages = preflight.read_pages(laid.document)
+    firsts: dict[int, preflight.Line] = {}
+    for line in pages.lines:
+        firsts.setdefault(line.page, line)
+    return [(n, frame.forced, (firsts[n].top - frame.top) * 0.75, firsts[n].classes or firsts[n].tag)
+            for n, frame in pages.frames.items() if n in firsts and n > 1]
+
+
+def test_a_heading_first_on_a_page_loses_its_space_above(tmp_path: Path) -> None:
+    sections = "".join(f"  - title: Heading {i}\n    blocks:\n" + "".join(f"      - {PARAGRAPH * 2}\n"
+                                                                         for _ in range(1 + i % 3))
+                       for i in range(24))
+    folder = write_report(tmp_path / "content", REPORT.replace("  - 20-bravo.yaml\n  - 30-charlie.yaml\n", ""),
+                          {"10-alpha.yaml": f"title: Alpha\nsections:\n{sections}"})
+    firsts = _first_lines(folder, tmp_path / "level.pdf")
+    running = [(page, top, kind) for page, forced, top, kind in firsts if not forced]
+    assert len(running) >= 4 and any("section-title" in kind for _, _, kind in running), firsts  # a heading on top
+    assert all(abs(top) < 0.5 for _, top, _ in running), running
+    # after a forced break too (a heading the preflight sent over with break-before): only a
+    # chapter's or the contents' title keeps its space above, which is padding
+    moved = [(page, top, kind) for page, forced, top, kind in firsts if forced and "chapter-title" not in kind
+             and "contents-title" not in kind]
+    assert all(abs(top) < 0.5 for _, top, _ in moved), moved
