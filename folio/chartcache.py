@@ -10,7 +10,8 @@ The digest covers everything the drawing depends on: the chart's data, tokens.cs
 font files, the code that draws (these modules), folio's and matplotlib's versions. An
 entry holds the SVG after the sha256 of its bytes: a damaged or truncated entry does not
 match and is drawn again; one that cannot be written (a read-only folder) is simply not
-kept. The cache is kept to MAX_ENTRIES, the least recently used dropped first.
+kept. The cache is kept to MAX_ENTRIES: the charts of the build that prunes it, then the
+most recently written (an entry is never touched when read, which --watch would see).
 """
 
 from __future__ import annotations
@@ -103,8 +104,7 @@ def _read(entry: Path) -> str | None:
     check, _, body = raw.partition(b"\n")
     if check.decode("ascii", "replace") != hashlib.sha256(body).hexdigest():
         return None
-    with contextlib.suppress(OSError):
-        os.utime(entry)  # recently used: kept by _prune
+    # Read without a touch (no utime): --watch would take the touch for a change, and rebuild forever.
     return body.decode("utf-8")
 
 
@@ -126,6 +126,7 @@ def _write(entry: Path, svg: str) -> None:
 
 
 def _prune(folder: Path, used: set[str]) -> None:
+    """Keep MAX_ENTRIES: the charts this build used, then the most recently written."""
     try:
         entries = [(p.stat().st_mtime, p) for p in folder.glob("*.entry") if p.stem not in used]
     except OSError:
@@ -135,6 +136,12 @@ def _prune(folder: Path, used: set[str]) -> None:
     for _, path in sorted(entries)[: len(entries) + len(used) - MAX_ENTRIES]:
         with contextlib.suppress(OSError):
             path.unlink()
+
+
+def holds(path: Path) -> bool:
+    """True for a path in a chart cache (an entry, its temporary file, matplotlib's folder): folio's own
+    files, never an input a build reads from the content folder."""
+    return FOLDER in Path(path).parts
 
 
 def _design() -> dict[str, str]:
