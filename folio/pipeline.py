@@ -304,7 +304,7 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
         from . import typeset  # WeasyPrint is imported only when a PDF is made
     prepared = prepare(content, timings, warm=warm, draft=options.draft)
     base = options.output or default_output(prepared.report, draft=options.draft)
-    prepared.chart_cache = base.parent / chartcache.FOLDER
+    prepared.chart_cache = chartcache.location()  # the project's, never beside -o's folder (anyone's)
     with Stopwatch(timings, "charts"):
         prepared.html  # noqa: B018  (drawn here, or read from the cache, before any layout)
     targets = [profiles.output_path(base, name, exact) for name in names]

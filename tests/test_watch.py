@@ -187,7 +187,7 @@ def start_watching(content: Path, options: pipeline.BuildOptions) -> tuple[Watch
     return watcher, stop, thread, out, err
 
 
-# A chapter with a paragraph to edit and a chart, read from the chart cache by every rebuild
+# A chapter with a paragraph and a chart: each rebuild reads the chart cache, and writes to it when the chart changes
 WITH_A_CHART = MINIMAL_CHAPTER + """\
       - chart: bar
         labels: ["a", "b"]
@@ -203,7 +203,10 @@ def test_output_inside_the_content_folder_rebuilds_once_per_change(tmp_path: Pat
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Its own PDF, the mends record beside it, their temporary files and the chart cache are no change
     to rebuild for."""
+    from folio import chartcache
+
     content = write_report(tmp_path / "content", chapters={"10-one.yaml": WITH_A_CHART})
+    monkeypatch.setattr(chartcache, "ROOT", content / "build")  # the project's cache, where the content is
     if where == "-o inside":
         options = pipeline.BuildOptions(output=content / "report.pdf")
     else:  # build/<slug>.pdf, below the folder the command runs in: the content folder itself
@@ -212,7 +215,8 @@ def test_output_inside_the_content_folder_rebuilds_once_per_change(tmp_path: Pat
     _watcher, stop, thread, out, err = start_watching(content, options)
     try:
         assert "wrote" in out.getvalue(), err.getvalue()
-        (content / "10-one.yaml").write_text(WITH_A_CHART.replace("A paragraph", "One edit"), encoding="utf-8")
+        edit = WITH_A_CHART.replace("A paragraph", "One edit").replace("[1, 2]", "[1, 3]")  # a chart drawn anew
+        (content / "10-one.yaml").write_text(edit, encoding="utf-8")
         wait_for(lambda: "rebuilt" in out.getvalue())
         time.sleep(4)  # ten rebuilds' time: an output taken for a change would rebuild again by now
         assert out.getvalue().count("rebuilt") == 1, out.getvalue()
@@ -220,6 +224,7 @@ def test_output_inside_the_content_folder_rebuilds_once_per_change(tmp_path: Pat
         stop.set()
         thread.join(timeout=30)
     assert list(content.glob(".*.tmp")) == []
+    assert len(list((content / "build" / chartcache.FOLDER).glob("*.entry"))) == 2  # both charts, kept there
 
 
 def test_the_mends_record_and_temporary_files_are_never_changes(tmp_path: Path) -> None:
