@@ -372,3 +372,22 @@ def test_a_warm_rebuild_drops_a_refusal_when_the_svgs_picture_is_mended(tmp_path
     picture.write_bytes(photo("png"))
     warm.forget([picture])
     pipeline.prepare(content, warm=warm)
+
+
+def test_an_svg_figure_is_vetted_once_per_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Validation and the fetcher vet with the same roots, so the fetcher takes validation's verdict."""
+    from folio import pipeline
+
+    content = write_report(tmp_path / "content", chapters={
+        "10-one.yaml": "title: One\nsections:\n  - title: A\n    blocks:\n      - figure: a.svg\n        alt: A.\n"})
+    (content / "a.svg").write_bytes(svg('<rect width="5" height="5"/>'))
+    vetted: list[str] = []
+    real = images._vet_file
+
+    def counted(path: str, roots: tuple[Path, ...], name: str) -> tuple:
+        vetted.append(path)
+        return real(path, roots, name)
+
+    monkeypatch.setattr(images, "_vet_file", counted)
+    pipeline.build(content, pipeline.BuildOptions(output=tmp_path / "out" / "r.pdf"))
+    assert vetted.count(str((content / "a.svg").resolve())) == 1, vetted
