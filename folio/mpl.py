@@ -5,8 +5,8 @@ $MPLCONFIGDIR or ~/.config/matplotlib when it is imported, obeys $MPLBACKEND, an
 keeps a font cache that lists (and opens) the machine's fonts. Any of them would
 change a chart, and the PDF's bytes, from outside the project. So matplotlib is
 imported with its configuration folder set to a folder folio owns (inside the
-project's chart cache, or a private temporary one), an empty rc file of folio's own, the system's
-fonts ignored, the process's own MPL* variables hidden and the current folder
+project's chart cache, or a private temporary one), an empty rc file of folio's own,
+the system's fonts ignored, the process's own MPL* variables hidden and the current folder
 changed for the moment of the import; every chart is then drawn from matplotlib's
 built-in defaults (`rcParamsDefault`, never a file) plus folio's settings, with
 the report's bundled fonts registered by file name.
