@@ -354,7 +354,9 @@ def test_an_entry_planted_beside_the_output_is_not_used(tmp_path: Path) -> None:
 def test_the_cache_is_inside_the_project_and_ours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from folio.paths import PROJECT_ROOT
 
-    assert chartcache.location() == PROJECT_ROOT / "build" / chartcache.FOLDER
+    from .conftest import PROJECT_CHART_ROOT
+
+    assert PROJECT_CHART_ROOT == PROJECT_ROOT / "build"  # (conftest gives each test a cache of its own)
     monkeypatch.setattr(chartcache, "ROOT", tmp_path / "build")
     assert chartcache.location() == tmp_path / "build" / chartcache.FOLDER
     assert (tmp_path / "build" / chartcache.FOLDER).is_dir()
