@@ -75,6 +75,9 @@ class Prepared:
         return _with_stylesheets(self.html, profiles.PROFILES[profile].stylesheets)
 
 
+_FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
+
+
 @dataclass
 class Warm:
     """What a long-lived process (--watch) keeps from one build to the next.
@@ -92,13 +95,14 @@ class Warm:
     last: record.Record | None = None
 
     def forget(self, paths: Iterable[Path]) -> None:
-        names = {Path(p).name for p in paths}
+        paths = [Path(p) for p in paths if not chartcache.holds(Path(p))]  # the build's own charts: no input
+        names = {p.name for p in paths}
         if self.fetcher is not None:
             for path in paths:
                 self.fetcher.cache.pop(os.path.realpath(path), None)
-        if any(not n.endswith((".yaml", ".yml", ".css", ".html", ".ttf", ".otf", ".woff", ".woff2")) for n in names):
+        if any(not n.endswith((".yaml", ".yml", ".css", ".html", *_FONT_SUFFIXES)) for n in names):
             self.chapters.clear()  # maybe an image a figure names: its chapter vets it again (images.py)
-        if "report.yaml" in names or any(n.endswith((".css", ".html", ".ttf", ".otf")) for n in names):
+        if "report.yaml" in names or any(n.endswith((".css", ".html", *_FONT_SUFFIXES)) for n in names):
             self.last = None  # a change to the whole report or its design: every block starts afresh
 
     def start_mends(self, html: str) -> dict[str, Any]:
@@ -303,7 +307,7 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
     if "booklet" in names:
         _check_sheet(options.sheet, prepared.report.paper)
     base = options.output or default_output(prepared.report, draft=options.draft)
-    prepared.chart_cache = base.parent / chartcache.FOLDER
+    prepared.chart_cache = chartcache.location()  # the project's, never beside -o's folder (anyone's)
     with Stopwatch(timings, "charts"):
         prepared.html  # noqa: B018  (drawn here, or read from the cache, before any layout)
     targets = [profiles.output_path(base, name, exact) for name in names]
