@@ -269,7 +269,7 @@ def test_unknown_key_without_a_close_match_lists_the_known_ones(tmp_path, monkey
         content/10-one.yaml:5:5: error: sections[0].colour: unknown key
           5 |     colour: red
             |     ^^^^^^
-          hint: known keys here: title, blocks, id
+          hint: known keys here: title, blocks, id, subsections
         1 error; {CHECKED}
         """)
 
