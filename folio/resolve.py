@@ -259,12 +259,17 @@ class Resolver:
         """The note, floated to the page foot by CSS; the empty span before it marks its call's page
         (typeset.py checks that the two land on the same page). Ids are '<chapter>.<note>': unique.
 
-        A note of several paragraphs sets each after the first as a block of its own; a line
-        break between them keeps their words apart for the preflight, which cuts long notes
-        between words (notesplit.py)."""
+        A note of several paragraphs sets each after the first as a block of its own. Each but the
+        last ends in a space, inside it: the preflight cuts long notes between words (notesplit.py)
+        and must see the paragraphs' words apart, and a space between two blocks would be set by
+        the engine as an empty line."""
         ctx = Context(self.targets, {}, self.words, self.problems)
-        first, *more = (render_inline(self.md, text, ctx, allow_notes=False) for text in note.paragraphs)
-        body = first + Markup("").join(Markup('\n<span class="note-para">{}</span>').format(p) for p in more)
+        paragraphs = [render_inline(self.md, text, ctx, allow_notes=False) for text in note.paragraphs]
+        last = len(paragraphs) - 1
+        body = Markup("").join(
+            (p if i == 0 else Markup('<span class="note-para">{}').format(p))
+            + (Markup(" ") if i < last else Markup("")) + (Markup("</span>") if i else Markup(""))
+            for i, p in enumerate(paragraphs))
         return Markup('<span class="footnote-anchor" id="call-{0}"></span>'
                       '<span class="footnote" id="note-{0}">{1}</span>').format(anchor, body)
 
