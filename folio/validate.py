@@ -347,9 +347,13 @@ ALIGNMENTS = ("left", "right", "center")
 _NUMBER = re.compile(r"^[-+−]?[$€£]?\s?[\d.,   ]*\d[\d.,]*\s?(%|‰)?$")
 
 
+_CALL = re.compile(r"\[\^[A-Za-z0-9_-]+\]")
+
+
 def _numeric_column(rows: list[tuple[m.Text, ...]], index: int) -> bool:
     """A column whose filled cells are all numbers ("5,734", "65%", "-3.5") is set right-aligned."""
-    cells = [row[index].value for row in rows if row[index].value not in ("", "-", "–", "—")]
+    cells = [_CALL.sub("", row[index].value) for row in rows]  # "69.9[^n2]" is a number with a note
+    cells = [c for c in cells if c not in ("", "-", "–", "—")]
     return bool(cells) and all(_NUMBER.match(c) for c in cells)
 
 

@@ -66,6 +66,7 @@ def test_notes_may_be_called_wherever_text_is_set(tmp_path: Path) -> None:
     run = run_cli("--check", "--content", folder)
     assert run.code == 0, run.err
     html = prepare(folder).html
+    assert '<td class="align-right">5<span class="footnote-anchor"' in html  # a number with a note is a number
     for ident in IDS:  # each note set once, at its call: not again in the list of tables or figures
         assert html.count(f'id="note-one.{ident}"') == 1, ident
         assert f"The note called from {ident}." in html

@@ -212,3 +212,52 @@ def test_an_empty_heading_gives_no_error_about_cells(tmp_path: Path) -> None:
     table = TABLE.format(widths="[1, 1, 1]").replace("row_headings: true", "row_headings: false")
     run = _check(_two_chapters(tmp_path, table, INTRO.format(title="Two")))
     assert run.code == 0, run.err
+
+
+# ---------------------------------------------------------------- on the page
+
+def _line_starts(pdf: Path) -> dict[str, float]:
+    """The left edge of each line of the first page with text, by its first word."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        starts: dict[str, float] = {}
+        for page in doc:
+            text = page.get_textpage()
+            for i in range(text.count_rects()):
+                left, _, _, _ = text.get_rect(i)
+                words = text.get_text_bounded(*text.get_rect(i)).split()
+                if words:
+                    starts.setdefault(words[0], left)
+        return starts
+    finally:
+        doc.close()
+
+
+def test_a_paragraph_after_a_definition_list_or_a_table_is_not_indented(tmp_path: Path) -> None:
+    one = """\
+title: One
+sections:
+  - title: Facts
+    blocks:
+      - Opening paragraph of the section.
+      - Indented second paragraph.
+      - definitions:
+          - Capital: Phnom Penh
+      - Afterdefinitions paragraph, set flush left.
+      - table: A table
+        columns: [A, B]
+        rows:
+          - [x, "1"]
+      - Aftertable paragraph, set flush left.
+"""
+    folder = _two_chapters(tmp_path, one, INTRO.format(title="Two"))
+    out = tmp_path / "out.pdf"
+    assert run_cli("--content", folder, "-o", out, "-q").code == 0
+    starts = _line_starts(out)
+    flush = starts["Opening"]
+    assert starts["Indented"] > flush + 5  # the house style: a paragraph after a paragraph is indented
+    assert abs(starts["Afterdefinitions"] - flush) < 0.5
+    assert abs(starts["Aftertable"] - flush) < 0.5
+    assert abs(starts["Capital"] - flush) < 0.5  # a definition list has no first-line indent either
