@@ -285,7 +285,11 @@ def chapter(w: Writer, index: int, slugs: list[str]) -> dict[str, Any]:
                                                    {"numbered": [w.words(5, 10).capitalize() + "." for _ in range(4)]},
                                                    w.paragraph(0)]},
         ]},
-        {"title": "Notes on Sources", "blocks": [w.paragraph(1), links(w, region), w.paragraph(1)]},
+        {"title": "Notes on Sources", "blocks": [
+            w.paragraph(1), links(w, region),
+            "Place names are given as the sources write them: "
+            + "; ".join(f"{text} ({name})" for name, text in SCRIPTS.items()) + ".",
+            w.paragraph(1)]},
     ]
     return {"title": region, "blocks": top, "sections": sections,
             "notes": dict(w.notes)}
