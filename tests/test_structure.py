@@ -261,3 +261,26 @@ sections:
     assert abs(starts["Afterdefinitions"] - flush) < 0.5
     assert abs(starts["Aftertable"] - flush) < 0.5
     assert abs(starts["Capital"] - flush) < 0.5  # a definition list has no first-line indent either
+
+
+def test_subsections_are_h3_in_the_pdf_and_in_the_outline(tmp_path: Path) -> None:
+    import pikepdf
+
+    from .pdftools import struct_elements
+
+    folder = _two_chapters(tmp_path, SUBSECTIONS, INTRO.format(title="Two"), REPORT + "contents_depth: 3\n")
+    out = tmp_path / "out.pdf"
+    run = run_cli("--content", folder, "-o", out, "-q", "--strict")
+    assert run.code == 0, run.err
+    with pikepdf.open(out) as pdf:
+        tags = [str(e.get("/S")) for e in struct_elements(pdf.Root.StructTreeRoot)]
+        assert tags.count("/H3") == 2 and tags.count("/H4") == 1  # two sub-sections; a sub-heading inside one
+
+        def titles(items, depth=1):
+            for item in items:
+                yield depth, str(item.title)
+                yield from titles(item.children, depth + 1)
+
+        with pdf.open_outline() as outline:
+            found = list(titles(outline.root))
+    assert (3, "1.1 Sampling") in found and (3, "1.2 Weights") in found
