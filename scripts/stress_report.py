@@ -287,8 +287,8 @@ def chapter(w: Writer, index: int, slugs: list[str]) -> dict[str, Any]:
         ]},
         {"title": "Notes on Sources", "blocks": [
             w.paragraph(1), links(w, region),
-            "Place names are given as the sources write them: "
-            + "; ".join(f"{text} ({name})" for name, text in SCRIPTS.items()) + ".",
+            "Place names are given as the sources write them:",
+            {"definitions": [{"term": name, "definition": text} for name, text in SCRIPTS.items()]},
             w.paragraph(1)]},
     ]
     return {"title": region, "blocks": top, "sections": sections,
