@@ -284,3 +284,9 @@ def test_subsections_are_h3_in_the_pdf_and_in_the_outline(tmp_path: Path) -> Non
         with pdf.open_outline() as outline:
             found = list(titles(outline.root))
     assert (3, "1.1 Sampling") in found and (3, "1.2 Weights") in found
+
+
+def test_contents_depth_1_lists_chapters_only(tmp_path: Path) -> None:
+    folder = _two_chapters(tmp_path, SUBSECTIONS, INTRO.format(title="Two"), REPORT + "contents_depth: 1\n")
+    html = prepare(folder).html
+    assert html.count('class="toc-chapter"') == 2 and "toc-section" not in html
