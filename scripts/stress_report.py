@@ -54,6 +54,10 @@ GAPS: str | None = None
 # Key figures as long as "1,407,181,209" (13 characters) ran past their box until issue 13's item 6:
 # 7 digits here until that is in; then 10.
 KEYFIGURE_DIGITS = 7
+# Words in a long note. Notes of 90-160 words left the preflight (issue 13 time) with a few
+# notes that took their calls over and loose lines it could not mend in a 6-chapter build:
+# `--long-notes 90 160` writes those again.
+LONG_NOTE = (60, 110)
 
 
 # ---------------------------------------------------------------- YAML, written by hand
@@ -92,8 +96,9 @@ def to_yaml(value: Any, indent: int = 0) -> str:
 class Writer:
     """One report's generator: random but seeded, and counting its notes."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, long_note: tuple[int, int] = LONG_NOTE) -> None:
         self.rng = random.Random(seed)
+        self.long_note = long_note
         self.note_count = 0
         self.notes: dict[str, str | list[str]] = {}  # the current chapter's
 
@@ -109,7 +114,7 @@ class Writer:
         k = self.note_count
         lead = f"Field note F{k}."
         if kind == "long":  # long enough that some are cut across pages by the preflight
-            text: str | list[str] = f"{lead} {self.words(90, 160).capitalize()}."
+            text: str | list[str] = f"{lead} {self.words(*self.long_note).capitalize()}."
         elif kind == "paragraphs":
             text = [f"{lead} {self.words(20, 45).capitalize()}.",
                     f"{self.words(25, 60).capitalize()}, as the *second* paragraph records.",
@@ -295,9 +300,9 @@ def chapter(w: Writer, index: int, slugs: list[str]) -> dict[str, Any]:
             "notes": dict(w.notes)}
 
 
-def write(folder: Path, chapters: int, seed: int = SEED) -> Path:
+def write(folder: Path, chapters: int, seed: int = SEED, long_note: tuple[int, int] = LONG_NOTE) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    w = Writer(seed)
+    w = Writer(seed, long_note)
     names, slugs = [], []
     for i in range(chapters):
         body = chapter(w, i, slugs)
@@ -331,10 +336,12 @@ def main() -> None:
     p.add_argument("folder", type=Path)
     p.add_argument("--times", type=int, default=1, help=f"{CHAPTERS} x N chapters (default 1: about 80 pages)")
     p.add_argument("--chapters", type=int, default=0, help="exactly this many chapters (overrides --times)")
+    p.add_argument("--long-notes", type=int, nargs=2, metavar=("MIN", "MAX"), default=LONG_NOTE,
+                   help=f"words in a long note (default {LONG_NOTE[0]} {LONG_NOTE[1]})")
     args = p.parse_args()
     if args.times < 1 or args.chapters < 0:
         p.error("--times must be at least 1, --chapters at least 0")
-    write(args.folder, args.chapters or CHAPTERS * args.times)
+    write(args.folder, args.chapters or CHAPTERS * args.times, long_note=tuple(args.long_notes))
     print(args.folder)
 
 
