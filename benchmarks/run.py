@@ -350,53 +350,68 @@ def machine() -> dict[str, str]:
 
 
 def write_markdown(path: Path) -> None:
-    labels = sorted(RESULTS.glob("*.json"), key=lambda p: json.loads(p.read_text())["machine"]["date"])
-    out = ["# Benchmarks", "",
-           "Written by `python benchmarks/run.py` (the figures of each labelled run are kept in",
-           "`benchmarks/results/`). Wall times are whole processes started afresh, medians after a",
-           "warm-up; \"bare\" is `weasyprint.HTML(filename=...).write_pdf(...)` in its own process on the",
-           "HTML our build typeset, run interleaved with ours. Peak memory is the build's processes "
-           "together (their PSS, sampled every 50 ms), at least the child's ru_maxrss.",
-           "Ratios below 1 mean faster than the bare call. CPU is user + system time of the process and",
-           "the children it waited for. Timings are never asserted in tests.", ""]
-    for file in labels:
-        data = json.loads(file.read_text())
-        m = data["machine"]
-        out += [f"## {data['label']}", "", f"{data.get('note', '')}".strip(), ""] if data.get("note") else \
-               [f"## {data['label']}", ""]
-        out += [f"- date: {m['date']}; {data['runs']} runs per figure{' (--quick)' if data.get('quick') else ''}",
-                f"- machine: {m['machine']}", f"- Python {m['python']}; {m['versions']}",
-                f"- HarfBuzz subsetter: {m['harfbuzz-subset']}; load average (1, 5, 15 min) at the end: "
-                f"{m.get('load', '?')}", ""]
-        out += ["| report | pages | wall | per page | bare WeasyPrint | ours / bare | CPU ours / bare "
-                "| peak memory (bare) | PDF size (bare) | repeat build (/ bare) | watch rebuild / cold |",
-                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-        for s in data["sizes"]:
-            watch = "-"
-            if s.get("watch_rebuild"):
-                watch = (f"{s['watch_rebuild'] / s['wall']:.2f} ({s['watch_rebuild']:.2f} s; "
-                         f"{s['watch_latency']:.2f} s save to PDF")
-                if s.get("watch_cpu") and s.get("cpu"):
-                    watch += f"; CPU {s['watch_cpu']:.2f} / {s['cpu']:.2f} s = {s['watch_cpu'] / s['cpu']:.2f}"
-                watch += ")"
-            out.append(
-                f"| x{s['times']} | {s['pages']} | {s['wall']:.2f} s | {1000 * s['wall'] / s['pages']:.0f} ms "
-                f"| {s['bare_wall']:.2f} s | {s['wall'] / s['bare_wall']:.2f} "
-                f"| {_cpu(s)} "
-                f"| {s['maxrss_mib']:.0f} MiB ({s['bare_maxrss_mib']:.0f}) "
-                f"| {s['pdf_bytes'] / 1024:.0f} KiB ({s['bare_pdf_bytes'] / 1024:.0f}) | {_repeat(s)} | {watch} |")
-        out += ["", "Where the time goes (medians, seconds, as the build measures itself; the rest of the",
-                "wall time is starting Python and importing folio):", ""]
-        names = list(dict.fromkeys(k for s in data["sizes"] for k in s["steps"]))
-        out += ["| report | " + " | ".join(names) + " | wall |", "| --- |" + " ---: |" * (len(names) + 1)]
-        for s in data["sizes"]:
-            out.append(f"| x{s['times']} | " + " | ".join(f"{s['steps'].get(n, 0):.2f}" for n in names)
-                       + f" | {s['wall']:.2f} |")
-        out.append("")
-    notes = ROOT / "benchmarks" / "NOTES.md"
-    if notes.is_file():
-        out += [notes.read_text(encoding="utf-8").rstrip(), ""]
-    path.write_text("\n".join(out), encoding="utf-8")
+    """BENCHMARKS.md: how to run, the latest run's figures, what they mean; every run in results/RUNS.md."""
+    runs = sorted(RESULTS.glob("*.json"), key=lambda p: json.loads(p.read_text())["machine"]["date"])
+    datas = [json.loads(file.read_text()) for file in runs]
+    head = ["# Benchmarks", "",
+            "Written by `python benchmarks/run.py` (`--quick` for a short run, `--label NAME` to keep it",
+            "under a name). Wall times are whole processes started afresh, medians after a warm-up;",
+            "\"bare\" is `weasyprint.HTML(filename=...).write_pdf(...)` in its own process on the HTML our",
+            "build typeset, run interleaved with ours. Peak memory is the build's processes together",
+            "(their PSS, sampled every 50 ms), at least the child's ru_maxrss. Ratios below 1 mean faster",
+            "than the bare call. CPU is user + system time of the process and the children it waited for.",
+            "Timings are never asserted in tests.", ""]
+    latest = [_run_section(datas[-1], level="## Latest figures: ")] if datas else []
+    reading = ROOT / "benchmarks" / "READING.md"
+    tail = [reading.read_text(encoding="utf-8").rstrip(), ""] if reading.is_file() else []
+    tail += ["## Earlier runs", "",
+             "Every labelled run's figures are in `benchmarks/results/` (one JSON file each, all of them",
+             "as tables in `benchmarks/results/RUNS.md`); `benchmarks/results/HISTORY.md` tells what each",
+             "session measured and changed.", ""]
+    path.write_text("\n".join(head + [line for section in latest for line in section] + tail), encoding="utf-8")
+    every = ["# Every labelled run", "", "Written by `python benchmarks/run.py`, oldest first; see BENCHMARKS.md",
+             "for how to read them.", ""]
+    for data in datas:
+        every += _run_section(data, level="## ")
+    (RESULTS / "RUNS.md").write_text("\n".join(every), encoding="utf-8")
+
+
+def _run_section(data: dict, level: str) -> list[str]:
+    """One labelled run: its note, machine, figures and where the time went."""
+    m = data["machine"]
+    out = [f"{level}{data['label']}", ""]
+    if data.get("note"):
+        out += [data["note"].strip(), ""]
+    out += [f"- date: {m['date']}; {data['runs']} runs per figure{' (--quick)' if data.get('quick') else ''}",
+            f"- machine: {m['machine']}", f"- Python {m['python']}; {m['versions']}",
+            f"- HarfBuzz subsetter: {m['harfbuzz-subset']}; load average (1, 5, 15 min) at the end: "
+            f"{m.get('load', '?')}", ""]
+    out += ["| report | pages | wall | per page | bare WeasyPrint | ours / bare | CPU ours / bare "
+            "| peak memory (bare) | PDF size (bare) | repeat build (/ bare) | watch rebuild / cold |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for s in data["sizes"]:
+        watch = "-"
+        if s.get("watch_rebuild"):
+            watch = (f"{s['watch_rebuild'] / s['wall']:.2f} ({s['watch_rebuild']:.2f} s; "
+                     f"{s['watch_latency']:.2f} s save to PDF")
+            if s.get("watch_cpu") and s.get("cpu"):
+                watch += f"; CPU {s['watch_cpu']:.2f} / {s['cpu']:.2f} s = {s['watch_cpu'] / s['cpu']:.2f}"
+            watch += ")"
+        out.append(
+            f"| x{s['times']} | {s['pages']} | {s['wall']:.2f} s | {1000 * s['wall'] / s['pages']:.0f} ms "
+            f"| {s['bare_wall']:.2f} s | {s['wall'] / s['bare_wall']:.2f} "
+            f"| {_cpu(s)} "
+            f"| {s['maxrss_mib']:.0f} MiB ({s['bare_maxrss_mib']:.0f}) "
+            f"| {s['pdf_bytes'] / 1024:.0f} KiB ({s['bare_pdf_bytes'] / 1024:.0f}) | {_repeat(s)} | {watch} |")
+    out += ["", "Where the time goes (medians, seconds, as the build measures itself; the rest of the",
+            "wall time is starting Python and importing folio):", ""]
+    names = list(dict.fromkeys(k for s in data["sizes"] for k in s["steps"]))
+    out += ["| report | " + " | ".join(names) + " | wall |", "| --- |" + " ---: |" * (len(names) + 1)]
+    for s in data["sizes"]:
+        out.append(f"| x{s['times']} | " + " | ".join(f"{s['steps'].get(n, 0):.2f}" for n in names)
+                   + f" | {s['wall']:.2f} |")
+    out.append("")
+    return out
 
 
 def _repeat(s: dict) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path, PurePosixPath
 
-from .paths import Refused, project_file
+from .paths import NotAFile, Refused, project_file
 
 # Magic bytes of the image formats a figure may use; SVG is text, recognised by its root element.
 IMAGE_KINDS: dict[str, tuple[bytes, ...]] = {
@@ -51,8 +51,10 @@ def content_file(folder: Path, name: str, kinds: tuple[str, ...] | None = ("png"
         raise AssetError(f"{name!r} climbs out of the report's folder ('..')", hint)
     try:  # the fetcher's own rule, so that what passes here is what the build will read
         real = project_file("/".join(parts), folder, (folder,))
+    except NotAFile as exc:  # a folder, a named pipe, a device: say what it is (never opened)
+        raise AssetError(f"{name!r} is {exc}", "name an image file, e.g. images/map.png") from exc
     except Refused as exc:
-        if str(exc) in ("no such file", "not a file"):
+        if str(exc) == "no such file":
             raise AssetError(f"no file {name!r} in {folder}", _near(folder, parts) or hint) from exc
         raise AssetError(f"{name!r} leads out of the report's folder (a symbolic link?)", hint) from exc
     if kinds is not None:
@@ -67,7 +69,11 @@ def content_file(folder: Path, name: str, kinds: tuple[str, ...] | None = ("png"
 def image_kind(path: Path) -> str:
     """'png', 'jpeg' or 'svg' from the file's first bytes; '' when none of these."""
     with open(path, "rb") as handle:
-        head = handle.read(4096)
+        return image_kind_of(handle.read(4096))
+
+
+def image_kind_of(head: bytes) -> str:
+    """`image_kind` of a file's first bytes (4 KB are enough)."""
     for kind, magics in IMAGE_KINDS.items():
         if head.startswith(magics):
             return kind

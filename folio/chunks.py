@@ -12,7 +12,8 @@ layout, and a part reads the latest counts before each layout; the last build's 
 (record.py) give a repeat build every count from the start. The front matter is laid out
 once every part has been mended once (a cold build) or at once (a repeat build). A part
 whose pages were laid out under a folio (or a cross-reference's page number) that turned
-out wrong is laid out once more with the same mends.
+out wrong is laid out once more with the same mends. When a part fails, no more work is
+given out, the parts under way finish, and the errors of every failed part are told together.
 """
 
 from __future__ import annotations
@@ -248,20 +249,24 @@ def _lay_out(cut: parts.Cut, body: list[range], setup: Setup, count: int, *, sta
             done, _ = concurrent.futures.wait(run.pending, TICK, return_when=concurrent.futures.FIRST_COMPLETED)
             run.tell_progress(mending=bool(passes))
             run.read_told()
+            run.collect(done)
+            if run.errors:  # no more work: the parts under way finish, so that all their errors are told
+                continue
             if passes:
                 run.front_once_mended()
-            run.collect(done)
             if run.body_done():
                 run.again_where_stale()
             if run.body_done():
                 run.front_once_known()
+        if run.errors:
+            _raise(run.errors)
     except BaseException as exc:  # an error in one part: the others' work is wasted, stop them now
         for process in list(getattr(pool, "_processes", {}).values()):
             process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
         if isinstance(exc, concurrent.futures.BrokenExecutor):  # killed from outside: not our bug
-            raise BuildError("a layout process ended abruptly (killed, or out of memory?); "
-                             "build again, or with --jobs 1") from exc
+            raise BuildError("a layout process ended abruptly (killed, or out of memory: past --memory-limit or "
+                             "what the machine has?); build again, or with --jobs 1") from exc
         raise
     finally:
         _SETUP = None
@@ -290,6 +295,10 @@ class _Run:
     latest: dict[int, tuple[int, PartResult]] = field(default_factory=dict)
     rounds: int = 0  # parts laid out again under their true folios
     mending_told: bool = False
+    errors: list[tuple[str, str, list[Problem]]] = field(default_factory=list)  # every failed part's, in order
+    # part -> its first layout's preflight report, when it is laid out again from the mends it
+    # settled on: the part's summary is what that one found and what the last one left
+    first_reports: dict[int, preflight.PreflightReport] = field(default_factory=dict)
 
     def submit(self, job: Job) -> None:
         if job.index:
@@ -331,7 +340,10 @@ class _Run:
             job = self.pending.pop(future)
             result = future.result()
             if result.error is not None:
-                _raise(result.error)
+                self.errors.append(result.error)
+                continue
+            if not job.passes and job.index in self.first_reports and result.report is not None:
+                result.report = preflight.continued(self.first_reports[job.index], result.report)
             self.results[job.index] = result
 
     def again_where_stale(self) -> None:
@@ -345,7 +357,10 @@ class _Run:
             raise BuildError("the parts' page numbers do not settle: a part's page count changes with the "
                              "side it opens on; build with --jobs 1")
         for job in stale:
-            self.submit(_again(job, self.results.pop(job.index), true))
+            result = self.results.pop(job.index)
+            if job.passes and result.report is not None:  # a layout that mended (not itself one again)
+                self.first_reports[job.index] = result.report
+            self.submit(_again(job, result, true))
             self.rounds += 1
 
     def front_once_known(self) -> None:
@@ -378,13 +393,19 @@ class NotesCarried(Exception):
         self.part = part
 
 
-def _raise(error: tuple[str, str, list[Problem]]) -> None:
-    kind, message, problems = error
-    if kind == "NotesCarried":
-        raise NotesCarried(int(message))
-    if kind == "ContentError":
+def _raise(errors: list[tuple[str, str, list[Problem]]]) -> None:
+    """The failed parts' errors as one: every part's problems, each once. A part whose notes
+    run on past it (NotesCarried) only asks for another cut, which other errors make moot."""
+    failed = [error for error in errors if error[0] != "NotesCarried"]
+    if not failed:
+        raise NotesCarried(min(int(message) for _, message, _ in errors))
+    problems = list(dict.fromkeys(problem for _, _, found in failed for problem in found))
+    if all(kind == "ContentError" for kind, _, _ in failed):
         raise ContentError(problems)
-    raise BuildError(message, problems)
+    if len(failed) == 1:
+        raise BuildError(failed[0][1], problems)
+    lines = list(dict.fromkeys(line for _, message, _ in failed for line in message.splitlines()))
+    raise BuildError("\n".join(lines), problems)
 
 
 _SRC = re.compile(r'data-src="([^"]+)"')

@@ -36,6 +36,7 @@ class Defect:
     zone: float = 0.0  # a loose line: its block's hyphenate-limit-zone, in % of the line
     lines_after: int = 0  # a word broken across a break: the block's lines after it, when it ends there
     note: str = ""  # a footnote's defect: the note's id ('<chapter>.<note>'), which a split may mend
+    composed: bool = False  # in a paragraph the composer broke into lines (its looseness may mend it)
 
     @property
     def ident(self) -> tuple[str, str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,10 +85,37 @@ class BuildError(Exception):
         super().__init__(message)
 
 
+# The 66 noncharacters, as a regular-expression class body: U+FDD0-U+FDEF and the last two
+# code points of each of the 17 planes. They are never text.
+NONCHARACTERS = "\ufdd0-\ufdef" + "".join(chr(plane + 0xFFFE) + chr(plane + 0xFFFF)
+                                         for plane in range(0, 0x110000, 0x10000))
+
+# A line ends at LF, CR LF or a lone CR, as in an editor and in YAML; Python's `splitlines`
+# also ends one at U+0085, U+2028, U+2029 and some controls, which editors show inside a
+# line (folio refuses those characters; the lines it quotes must still be the editor's).
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of a file's text as an editor numbers them, without their line ends."""
+    lines = _LINE_END.split(text)
+    return lines[:-1] if lines and lines[-1] == "" and len(lines) > 1 else lines
+
+
+def line_and_column(text: str, index: int) -> tuple[int, int]:
+    """The 1-based line and column (in characters) of `text[index]`, as an editor counts them."""
+    before = text[:index]
+    starts = [m.end() for m in _LINE_END.finditer(before)]
+    if starts and before.endswith("\r") and text[index : index + 1] == "\n":
+        starts.pop()  # index is the LF of a CR LF: still on the CR's line
+    start = starts[-1] if starts else 0
+    return len(starts) + 1, index - start + 1
+
+
 def line_position(path: Path, line: int) -> Position:
     """A whole source line as a position (its text underlined), for errors without a column."""
     try:
-        text = path.read_text(encoding="utf-8").splitlines()[line - 1]
+        text = split_lines(path.read_text(encoding="utf-8"))[line - 1]
     except (OSError, UnicodeDecodeError, IndexError):
         return Position(path, line)
     start = len(text) - len(text.lstrip()) + 1
@@ -122,7 +150,8 @@ def format_problem(problem: Problem, source_lines: dict[Path, list[str]] | None 
         shown, column = _shown(line_text, pos.column)
         width = min(width, max(1, len(shown) - column + 1))
         out.append(f"  {number} | {shown}")
-        out.append(f"  {gutter} | {' ' * (column - 1)}{'^' * width}")
+        lead, under = _cells(shown[: column - 1]), _cells(shown[column - 1 : column - 1 + width])
+        out.append(f"  {gutter} | {' ' * lead}{'^' * max(1, under)}")
     for other in problem.also:
         out.append(f"  note: first at {other}")
     if problem.hint:
@@ -130,9 +159,9 @@ def format_problem(problem: Problem, source_lines: dict[Path, list[str]] | None 
     return "\n".join(out)
 
 
-# Shown as U+FFFD in a quoted source line: controls and text-direction overrides would
-# garble the terminal (or reverse the line) instead of showing the mistake.
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# Shown as U+FFFD in a quoted source line: controls, line separators and text-direction
+# overrides would garble the terminal (or reverse the line) instead of showing the mistake.
+_INVISIBLE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069{NONCHARACTERS}]")
 MAX_SHOWN = 100  # characters of a source line printed; a longer one is cut around the spot
 
 
@@ -150,6 +179,17 @@ def _shown(line: str, column: int) -> tuple[str, int]:
     return cut, column
 
 
+def _cells(text: str) -> int:
+    """How many terminal cells `text` takes: two for a wide (CJK) character, none for a mark
+    that sits on the one before (an accent, a Khmer vowel sign) or an invisible format character."""
+    cells = 0
+    for char in text:
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        cells += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return cells
+
+
 def _source_line(pos: Position, cache: dict[Path, list[str]] | None) -> str | None:
     if not pos.line or not pos.column:
         return None
@@ -161,7 +201,7 @@ def _source_line(pos: Position, cache: dict[Path, list[str]] | None) -> str | No
             raw = pos.path.read_bytes()
         except OSError:
             return None
-        lines = raw.decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()
+        lines = split_lines(raw.decode("utf-8", errors="replace").lstrip("\ufeff"))
         cache[pos.path] = lines
     if pos.line > len(lines):
         return None
@@ -182,18 +222,19 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
 
 
 def locate(pos: Position, needle: str, lines_after: int = 200, *, skip: int = 0,
-           column: int = 0) -> Position:
+           column: int = 0, whole: bool = True) -> Position:
     """The position of `needle` at or after `pos` in its file, underlined; `pos` if not found.
 
     Inline markup errors know only where their string starts; this finds the link or
     note call itself, also in a string folded over several lines. The first `skip`
     characters of the needle are context, not underlined; `column`, if given, is
-    the column the needle must start in (a key of a known mapping).
+    the column the needle must start in (a key of a known mapping). With `whole` false the
+    needle may be the start of a longer word.
     """
     if not pos.line or not needle:
         return pos
     try:
-        lines = pos.path.read_text(encoding="utf-8-sig").splitlines()
+        lines = split_lines(pos.path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError):
         return pos
     for number in range(pos.line, min(len(lines), pos.line + lines_after) + 1):
@@ -201,7 +242,7 @@ def locate(pos: Position, needle: str, lines_after: int = 200, *, skip: int = 0,
         line = lines[number - 1]
         found = line.find(needle, start)
         after = line[found + len(needle) : found + len(needle) + 1]
-        word_goes_on = bool(after) and (after.isalnum() or after in "-_")  # 'id: a' is not in 'id: ab'
+        word_goes_on = whole and bool(after) and (after.isalnum() or after in "-_")  # 'id: a' is not in 'id: ab'
         if found >= 0 and (not column or found + 1 == column) and not word_goes_on:
             return Position(pos.path, number, found + 1 + skip, found + 1 + len(needle))
     return pos

@@ -29,6 +29,7 @@ _STYLE = re.compile(r'\sstyle="[^"]*"')
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
                    "wbr"})
 _NOT_ALONE = re.compile(r'class="footnote|href="#|data-target=')  # lines that depend on the rest of the report
+_LINKS = re.compile(r'href="#|data-target=')  # ...a page number from elsewhere (notes: see `extract`)
 _NO_BREAKS = "<style>* { break-before: auto !important; break-after: auto !important; }</style>"
 
 
@@ -46,8 +47,12 @@ class Galley:
     keys: list[str] = field(default_factory=list)  # the blocks it holds, in order
 
 
-def extract(html: str, keys: set[str]) -> Galley:
-    """The blocks of `keys` that can be judged alone, as a document of their own."""
+def extract(html: str, keys: set[str], notes: bool = False) -> Galley:
+    """The blocks of `keys` that can be judged alone, as a document of their own.
+
+    `notes`: blocks that call a note are taken too (the composer measures the calls' numbers itself).
+    """
+    alone = _LINKS if notes else _NOT_ALONE
     body = re.search(r"<body\b[^>]*>", html)
     if body is None or not keys:
         return Galley("")
@@ -71,7 +76,7 @@ def extract(html: str, keys: set[str]) -> Galley:
         key = _KEY.search(done.tag)
         if key and key.group(1) in keys:
             block = html[done.start:match.end()]
-            if not _NOT_ALONE.search(block):
+            if not alone.search(block):
                 found.append(key.group(1))
                 parts.append(_in_place(block, stack, (stack[-1] if stack else body_frame).last_child))
         (stack[-1] if stack else body_frame).last_child = done.tag

@@ -1,11 +1,11 @@
 """Inline markup in content strings: a small Markdown subset turned into safe HTML.
 
-Supported: *emphasis*, **strong**, `[text](https://...)` and `mailto:` links,
+Supported: *emphasis*, **strong**, `[text](https://...)`, `http:` and `mailto:` links,
 cross-references `[](#id)` / `[text](#id)`, footnote calls `[^id]`, smart
 quotes and dashes, and non-breaking spaces where typography wants them.
 Everything else is text: raw HTML is escaped, images and autolinks are off,
 and nothing is ever evaluated as a template. Mistakes (an unknown note or
-target, a link to a scheme other than https or mailto) are reported against
+target, a link to a scheme other than https, http or mailto) are reported against
 the string's position.
 """
 
@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup
@@ -25,18 +26,41 @@ from .errors import Problems, locate
 from .model import Note, Text
 from .segment import mark_khmer
 
-ALLOWED_SCHEMES = ("https://", "mailto:")
+# A link is an annotation in the PDF, never fetched by the build: any web or mail address is
+# legal. Schemes that would run or open something on the reader's machine are not.
+ALLOWED_SCHEMES = ("https://", "http://", "mailto:")
+
+# What a number counts, after it: joined to it by a no-break space, and a unit of several
+# words ("sq km", "per cent") joined within too, so that "181,035 sq km" never ends a line
+# before "km". A unit is whole: "5 m" but not "5 members".
+_UNITS = (r"sq\.? (?:km|mi|m|ft)|square (?:kilomet(?:re|er)s?|miles?|met(?:re|er)s?|feet|foot)"
+          r"|per (?:cent|mille|capita)|percent(?:age points?)?|thousand|million|billion|trillion"
+          r"|[kKM]?m[²³23]|km|kg|cm|mm|ha|m|mi|ft|kWh|MWh|GWh|TWh|kW|MW|GW|°C|°F|%|‰|pp"
+          r"|USD|EUR|CHF|GBP|JPY|CNY|KHR|THB|VND|riels?|dollars?|euros?")
+# A currency before its amount ("USD 70", "$ 5", "US$ 1.2 billion")
+_CURRENCIES = r"USD|EUR|CHF|GBP|JPY|CNY|KHR|THB|VND|US\$|\$|€|£|¥"
+_NUMBER = r"\d[\d,.]*"
+
+
+def _nobreak_spaces(match: re.Match[str]) -> str:
+    return match.group().replace(" ", "\u00a0")
+
 
 # Typography the author need not type: a spaced hyphen is a dash; non-breaking spaces after
-# a title before a name, and between a number and what it counts.
-_TYPOGRAPHY_RULES = [
+# a title before a name, and between a number and what it counts; a short qualifier in
+# parentheses ("(2024 est.)") and a term joined by a slash kept on one line. None of them
+# changes a character the reader sees (README, "Inline markup", lists them).
+_TYPOGRAPHY_RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     # "HIV/AIDS", "and/or": a line may break after a slash, which splits the term; keep it whole
     (re.compile(r"(?<![\w/.:@-])(\w{1,12}/\w{1,12})(?![\w/])"), '<span class="nobreak">\\1</span>'),
+    # "(2024 est.)", "(sq km)", "(in USD)": up to three words and 20 characters, no markup inside
+    (re.compile(r"\((?=[^()<>]{1,20}\))([^()<>\s]+(?: [^()<>\s]+){1,2})\)"), '<span class="nobreak">(\\1)</span>'),
     (re.compile(r"(?<=\S) - (?=\S)"), " \u2013 "),
     (re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof|St|No|Art|H\.E)\. (?=\w)"), "\\1.\u00a0"),
-    (re.compile(r"\b(\d[\d,.]*) (million|billion|trillion|percent|per cent|USD|EUR|CHF|km|kg|m|cm|mm|ha)\b"),
-     "\\1\u00a0\\2"),
-    (re.compile(r"\b(USD|EUR|CHF|US\$|\$|€) (?=\d)"), "\\1\u00a0"),
+    (re.compile(rf"(?<![\w.,])(?:{_NUMBER})(?: (?:{_UNITS}))+(?![\w²³])"), _nobreak_spaces),
+    (re.compile(rf"(?<![\w$€£¥])(?:{_CURRENCIES}) (?={_NUMBER})"), _nobreak_spaces),
+    # a unit of two words, also on its own ("Area, sq km" in a table's heading)
+    (re.compile(r"(?<![\w.])(?:sq\.?|per) (?:km|mi|m|ft|cent|mille|capita)(?![\w²³])"), _nobreak_spaces),
     (re.compile(r"\b(\d{1,2}) (January|February|March|April|May|June|July|August|September|October|"
                 r"November|December|janvier|février|mars|avril|mai|juin|juillet|août|septembre|"
                 r"octobre|novembre|décembre)\b"), "\\1\u00a0\\2"),
@@ -86,9 +110,37 @@ def _footnote_call(state: StateInline, silent: bool) -> bool:
     return True
 
 
+# The only characters folio writes in place of the author's: "..." -> "…", "---" -> "—",
+# "--" -> "–" (as markdown-it places them). markdown-it's own "replacements" rule also turns
+# "(c)" into "©", "(r)", "(tm)", "+-", ".." and runs of "?", "!" and "," into other text,
+# which changes what an author meant (a "(c)" marker is not a copyright sign): it stays off.
+_ELLIPSIS = re.compile(r"(?<!\.)\.\.\.(?!\.)")
+_EM_DASH = re.compile(r"(^|[^-])---(?=[^-]|$)", re.MULTILINE)
+_EN_DASH = re.compile(r"(^|\s)--(?=\s|$)", re.MULTILINE)
+_EN_DASH_BETWEEN = re.compile(r"(^|[^-\s])--(?=[^-\s]|$)", re.MULTILINE)
+
+
+def replace_punctuation(text: str) -> str:
+    """Ellipses and dashes typed as dots and hyphens; nothing else."""
+    text = _ELLIPSIS.sub("\u2026", text)
+    text = _EM_DASH.sub("\\1\u2014", text)
+    text = _EN_DASH.sub("\\1\u2013", text)
+    return _EN_DASH_BETWEEN.sub("\\1\u2013", text)
+
+
+def _punctuation(state: StateCore) -> None:
+    """A core rule in place of markdown-it's "replacements": text tokens only, never code or links' targets."""
+    for token in state.tokens:
+        for child in token.children or []:
+            if child.type == "text" and ("..." in child.content or "--" in child.content):
+                child.content = replace_punctuation(child.content)
+
+
 def make_parser(language: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": True, "linkify": False})
-    md.enable(["replacements", "smartquotes"])
+    md.enable(["smartquotes"])
+    md.disable(["replacements"])
+    md.core.ruler.before("smartquotes", "punctuation", _punctuation)
     md.disable(["image", "autolink", "html_inline", "entity"])
     md.validateLink = lambda url: True  # checked in `render_inline`, with an error message
     md.inline.ruler.before("link", "footnote_call", _footnote_call)
@@ -178,10 +230,10 @@ def _link(href: str, inner: str, text: Text, ctx: Context) -> str:
         page = html.escape(ctx.words["page"])
         return (f'<a class="xref" href="#{html.escape(ident)}">{inner}, '
                 f'{page}\u00a0<span class="xref-page" data-target="#{html.escape(ident)}"></span></a>')
-    if not href.startswith(ALLOWED_SCHEMES):
+    if not href.lower().startswith(ALLOWED_SCHEMES):
         shown = href if len(href) < 60 else href[:57] + "..."
         ctx.problems.add(locate(text.pos, f"({href}", skip=1), f"link to {shown!r} is not allowed", where=text.where,
-                         hint="links may use https:// or mailto: only; for a place in the report use [](#id)")
+                         hint="links may use https://, http:// or mailto: only; for a place in the report use [](#id)")
         return inner
     if not inner.strip():
         inner = html.escape(href.removeprefix("mailto:"))

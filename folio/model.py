@@ -100,7 +100,7 @@ class Figure:
 @dataclass(frozen=True)
 class Series:
     name: Text
-    values: tuple[float, ...]
+    values: tuple[float | None, ...]  # None: a missing value (`null`), a gap in a line, no bar
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,7 @@ class Chart:
     show_table: bool = False
     id: str = ""
     pos: Position | None = None
+    orientation: str = "auto"  # bars: auto (horizontal when the labels need it), vertical, horizontal
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,19 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class ReportFont:
+    """A font file the report brings (report.yaml `fonts:`), checked: inside the project, a font, licensed."""
+
+    file: Path  # real path, inside the content folder or styles/fonts
+    licence: Path
+    role: str  # fallback (after the styles' faces), serif or sans (first in that stack)
+    family: str  # the font's own family name, from its name table
+    weight: int  # 100-900, from its OS/2 table
+    italic: bool
+    pos: Position
+
+
+@dataclass(frozen=True)
 class Report:
     folder: Path  # the content folder; images are relative to it
     slug: str
@@ -214,7 +228,11 @@ class Report:
     chapter_start: str = "page"  # page: a new page; right: a new right-hand page
     lists: tuple[str, ...] = field(default=())  # "figures", "tables": lists after the contents
     contents_depth: int = 2  # 2: chapters and sections in the contents; 3: sub-sections too
+    compose: bool = False  # justified paragraphs broken by total fit (compose.py); false: the engine's breaks
     file: Path | None = None
+    fonts: tuple[ReportFont, ...] = ()  # the report's own fonts (report.yaml `fonts:`), in order
+    system_fonts: bool = False  # the machine's fonts may stand in for a missing glyph (opt-in)
+    print_profile: Path | None = None  # the press's CMYK ICC profile (print file's output intent); None: FOGRA39
 
     @property
     def full_title(self) -> str:

@@ -8,6 +8,7 @@ compared, so a link that points out of a root is outside it.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -23,6 +24,32 @@ def is_inside(path: Path, roots: tuple[Path, ...]) -> bool:
 
 class Refused(ValueError):
     """A file or URL the build will not read; the message says why, in the author's terms."""
+
+
+class NotAFile(Refused):
+    """Something is there, but not a file: a folder, a named pipe, a device (never opened)."""
+
+
+def not_a_file(path: Path) -> str:
+    """What stands at `path` when it is not a regular file ('a folder', ...); '' for a file or nothing.
+
+    Found with stat alone: opening a named pipe to look would wait for a writer forever.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return ""
+    if stat.S_ISREG(mode):
+        return ""
+    if stat.S_ISDIR(mode):
+        return "a folder, not a file"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a file"
+    return "not a file"
 
 
 def project_file(name: str, base: Path, roots: tuple[Path, ...]) -> Path:
@@ -50,5 +77,27 @@ def project_file(name: str, base: Path, roots: tuple[Path, ...]) -> Path:
         raise Refused("it is outside the project")
     real = Path(os.path.realpath(path))
     if not real.is_file():
-        raise Refused("no such file" if not real.exists() else "not a file")
+        what = not_a_file(real)
+        if what:
+            raise NotAFile(what)
+        raise Refused("no such file")
     return real
+
+
+def content_path(path: Path, folder: Path) -> Path:
+    """The real path of a content file (report.yaml, a chapter), checked before it is opened.
+
+    The fetcher's rule for images, applied to the YAML: the file must lie inside the
+    content folder once symbolic links are followed, and be a regular file. Refused
+    otherwise, with a reason that never quotes the file.
+    """
+    if not is_inside(path, (folder,)):
+        if os.path.islink(path):
+            raise Refused("a symbolic link to a file outside the content folder")
+        raise Refused("outside the content folder")
+    what = not_a_file(path)
+    if what:
+        raise NotAFile(what)
+    if not os.path.exists(path):
+        raise Refused("no such file")
+    return Path(os.path.realpath(path))

@@ -33,6 +33,7 @@ class ArtifactReport:
     orphans: int = 0  # structure elements emptied
     missing: list[str] = field(default_factory=list)  # MCIDs in the parent tree not found in a stream
     links: int = 0  # link annotations given their text as /Contents
+    retagged: int = 0  # link annotations moved from a /Span up to the /Link around it
 
 
 def _number(reference: object) -> int | None:
@@ -67,6 +68,7 @@ def finish(document: object, pdf: pydyf.PDF, report: ArtifactReport | None = Non
     """The finisher for tagged PDFs: margin content as artifacts, links described by their text."""
     report = mark_artifacts(document, pdf, report)
     report.links = describe_links(document)
+    report.retagged = nest_links(pdf)
     scope_headers(pdf)
     unnamed = figures_without_alt(pdf)
     if unnamed:
@@ -74,6 +76,66 @@ def finish(document: object, pdf: pydyf.PDF, report: ArtifactReport | None = Non
         raise BuildError(f"{unnamed} figure(s) without alternative text: give every image an alt text and "
                          "every SVG chart a <title> (PDF/UA requires /Alt on each /Figure)")
     return report
+
+
+def nest_links(pdf: pydyf.PDF) -> int:
+    """Hang every link annotation on the /Link structure element around it.
+
+    WeasyPrint gives each box of a link its own annotation and puts the annotation's
+    object reference (/OBJR) in the structure element of that box: for an inline-block
+    inside a link (the contents' page numbers, `.toc-number`) that is a /Span, and PDF/UA
+    (veraPDF's rule 7.18.5-1, PDFUA1-LINK-LINK-TAG-001) wants each link annotation nested
+    in a /Link. The reference moves up to the nearest /Link ancestor, before the kid that
+    leads to the /Span, and the parent tree entry of the annotation follows it; a link
+    annotation with no /Link above it gets a /Link of its own in place of its reference.
+    """
+    objects = pdf.objects
+    root = _number(pdf.catalog.get("StructTreeRoot"))
+    if root is None:
+        return 0
+    nums = objects[_number(objects[root]["ParentTree"])]["Nums"]
+    moved = 0
+    for i in range(0, len(nums), 2):
+        number = _number(nums[i + 1])  # an annotation's entry is one reference (a page's is an array)
+        element = objects[number] if number is not None else None
+        if not isinstance(element, pydyf.Dictionary) or element.get("S") in ("/Link", None):
+            continue
+        reference = _objr_of(objects, element, nums[i])
+        if reference is None or not _is_link(objects, reference):
+            continue
+        element["K"].remove(reference)
+        child, ancestor = element, _parent(objects, element)
+        while ancestor is not None and ancestor.get("S") != "/Link":
+            child, ancestor = ancestor, _parent(objects, ancestor)
+        if ancestor is not None:
+            kids = ancestor["K"]
+            kids.insert(kids.index(child.reference), reference)
+        else:  # no /Link around it: one of its own, where the reference was
+            ancestor = pydyf.Dictionary({"Type": "/StructElem", "S": "/Link", "K": pydyf.Array([reference]),
+                                         "Pg": element.get("Pg"), "P": element.reference})
+            pdf.add_object(ancestor)
+            element["K"].insert(0, ancestor.reference)
+        nums[i + 1] = ancestor.reference
+        moved += 1
+    return moved
+
+
+def _objr_of(objects: list, element: pydyf.Dictionary, key: int) -> bytes | None:
+    """The reference, among the element's kids, of the /OBJR of the annotation whose /StructParent is `key`."""
+    kids = element.get("K")
+    for kid in kids if isinstance(kids, pydyf.Array | list) else []:
+        number = _number(kid)
+        objr = objects[number] if number is not None else None
+        if isinstance(objr, pydyf.Dictionary) and objr.get("Type") == "/OBJR":
+            annotation = objects[_number(objr["Obj"])]
+            if annotation.get("StructParent") == key:
+                return kid
+    return None
+
+
+def _is_link(objects: list, objr_reference: bytes) -> bool:
+    annotation = objects[_number(objects[_number(objr_reference)]["Obj"])]
+    return annotation.get("Subtype") == "/Link"
 
 
 def scope_headers(pdf: pydyf.PDF) -> int:

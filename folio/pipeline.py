@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import html as html_lib
 import logging
 import os
@@ -18,16 +19,19 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from . import chunks, model, notesplit, parts, preflight, profiles, record
+from . import chartcache, chunks, cssfonts, finish, fonts, glyphs, model, notesplit, parts, preflight, profiles, record
 from .errors import BuildError, ContentError, Position, Problem, Problems
 from .paths import PROJECT_ROOT, STYLES_DIR, Refused, project_file
 from .render import STYLESHEETS, BuildInfo, build_timestamp, built_at, environment, page_css, render_html, status_css
 from .resolve import Document, Resolver
 from .validate import ChapterCache, read_report
+
+if TYPE_CHECKING:
+    from . import printcheck
 
 
 @dataclass
@@ -56,7 +60,15 @@ class Stopwatch:
 class Prepared:
     report: model.Report
     doc: Document
-    html: str  # the screen profile's HTML
+    sketch: str  # the screen profile's HTML, its charts not drawn yet: all that --check needs
+    chart_cache: Path | None = None  # where drawn charts are kept (chartcache.py); None: not on disk
+
+    @functools.cached_property
+    def html(self) -> str:
+        """The screen profile's HTML, every chart drawn (once, through the cache)."""
+        from .chartcache import fill
+
+        return fill(self.sketch, self.doc.charts, self.chart_cache)
 
     def html_for(self, profile: str) -> str:
         """The HTML for one profile: the screen HTML with the profile's stylesheets added."""
@@ -84,6 +96,8 @@ class Warm:
         if self.fetcher is not None:
             for path in paths:
                 self.fetcher.cache.pop(os.path.realpath(path), None)
+        if any(not n.endswith((".yaml", ".yml", ".css", ".html", ".ttf", ".otf", ".woff", ".woff2")) for n in names):
+            self.chapters.clear()  # maybe an image a figure names: its chapter vets it again (images.py)
         if "report.yaml" in names or any(n.endswith((".css", ".html", ".ttf", ".otf")) for n in names):
             self.last = None  # a change to the whole report or its design: every block starts afresh
 
@@ -147,12 +161,35 @@ def prepare(content: Path, timings: Timings | None = None, env=None, warm: Warm 
         info = BuildInfo(
             timestamp=build_timestamp(doc, epoch),
             stylesheets=STYLESHEETS,
-            page_css=Markup(page_css(doc) + "\n" + status_css(doc, built_at(epoch))),
+            page_css=Markup(page_css(doc) + "\n" + status_css(doc, built_at(epoch)) + "\n" + _fonts_css(report)),
         )
         env = env or environment()
         html = render_html(doc, env, info)
-        check_references(html, roots_for(report))
+        check_references(html, roots_for(report), tuple(Path(p) for p in getattr(env.loader, "searchpath", ())))
+    with Stopwatch(timings, "glyphs"):
+        check_glyphs(html, report, doc)
     return Prepared(report, doc, html)
+
+
+def _fonts_css(report: model.Report) -> str:
+    """The @font-face rules and stacks of the fonts report.yaml names (fonts.py)."""
+    if not report.fonts:
+        return ""
+    return fonts.css(report.fonts, cssfonts.variables(STYLESHEETS, roots_for(report)))
+
+
+def check_glyphs(html: str, report: model.Report, doc: Document) -> None:
+    """Every character no font of the report has, at its content's place, before any layout.
+
+    A report that lets the machine's fonts stand in (`system_fonts: true`) is not checked:
+    what the machine has decides, and the engine still fails on a glyph none has.
+    """
+    if report.system_fonts:
+        return
+    files = [f for f in (report.file, *(c.file for c in report.chapters)) if f is not None]
+    found = glyphs.check(html, roots_for(report), doc.sources, files, report.language)
+    if found:
+        raise ContentError(found)
 
 
 def _echo(message: str) -> bool:
@@ -165,7 +202,7 @@ _HTML_REF = re.compile(r'<link\b[^>]*?\bhref="([^"]*)"|(?<![\w-])src="([^"]*)"')
 _CSS_REF = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""")
 
 
-def check_references(html: str, roots: tuple[Path, ...]) -> None:
+def check_references(html: str, roots: tuple[Path, ...], templates: tuple[Path, ...] = ()) -> None:
     """Every file the HTML and its stylesheets name, checked as the fetcher will (without WeasyPrint).
 
     A mistake in a template or stylesheet is caught by --check, with its line, instead
@@ -180,7 +217,7 @@ def check_references(html: str, roots: tuple[Path, ...]) -> None:
         try:
             path = project_file(name, PROJECT_ROOT, roots)
         except Refused as exc:
-            problems.add(Position(Path("<the rendered HTML>")), f"{name}: {exc}",
+            problems.add(_in_templates(match.group(1) or match.group(2), templates), f"{name}: {exc}",
                          hint="templates may only name files inside the project (styles/, the content folder)")
             continue
         if path.suffix == ".css":
@@ -203,6 +240,17 @@ def check_references(html: str, roots: tuple[Path, ...]) -> None:
         raise BuildError(f"{len(problems)} reference(s) the build would refuse", problems.items)
 
 
+def _in_templates(written: str, templates: tuple[Path, ...]) -> Position:
+    """Where a template writes a name the HTML has (as written, escaped), else the rendered HTML."""
+    for folder in templates:
+        for path in sorted(folder.rglob("*.html")):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                column = line.find(written)
+                if column >= 0:
+                    return Position(path, number, column + 1, column + 1 + len(written))
+    return Position(Path("<the rendered HTML>"))
+
+
 @dataclass
 class Result:
     path: Path
@@ -211,6 +259,8 @@ class Result:
     timings: Timings
     others: list[tuple[Path, int]] = field(default_factory=list)  # further profiles' PDFs and pages (--profile all)
     preflight: preflight.PreflightReport | None = None
+    notes: list[str] = field(default_factory=list)  # lines for the user: the print preflight's
+    warnings: list[Problem] = field(default_factory=list)  # its findings (errors with --strict fail the build)
 
 
 def roots_for(report: model.Report) -> tuple[Path, ...]:
@@ -225,33 +275,36 @@ class BuildOptions:
     html_out: Path | None = None  # also write the HTML that was typeset (the first profile's)
     profile: str = "screen"  # screen, print or all (see profiles.py)
     draft: bool = False  # mark this build a draft whatever report.yaml's status says
-    bundled_fonts_only: bool = False  # no system font may stand in for a missing glyph (fails instead)
+    # no font of the machine, even if report.yaml says `system_fonts: true` (the default without it)
+    bundled_fonts_only: bool = False
     mend: bool = True  # preflight mends the defects it finds (False: the engine's pages, untouched)
     strict: bool = False  # a defect preflight cannot mend fails the build
     fresh: bool = False  # ignore the last build's mends (record.py): find and mend from scratch
+    compose: bool | None = None  # total-fit line breaking (compose.py); None: as report.yaml says (default off)
     jobs: int | None = None  # processes to lay out in (chunks.py); None: every core for a long report
     progress: Callable[[str], None] | None = None  # told the name of each step as it starts
 
 
 def build(content: Path, options: BuildOptions | None = None, warm: Warm | None = None) -> Result:
     """Build the PDF; the target is replaced only when everything succeeded."""
-    from .write import check_target, write_atomic
+    from .write import write_atomic
 
     options = options or BuildOptions()
     started = time.perf_counter()
     timings = Timings(listener=options.progress)
-    with Stopwatch(timings, "import"):
-        from . import typeset  # WeasyPrint is imported only when a PDF is made
     names = profiles.expand(options.profile)
     exact = options.output is not None and len(names) == 1  # -o names the one PDF; with 'all', the first
-    if options.output is not None:
-        for name in names:
-            check_target(profiles.output_path(options.output, name, exact))
+    if options.output is not None:  # before any work: a path that can never be written, or is an input
+        _check_outputs([profiles.output_path(options.output, name, exact) for name in names], options, content)
+    with Stopwatch(timings, "import"):
+        from . import typeset  # WeasyPrint is imported only when a PDF is made
     prepared = prepare(content, timings, warm=warm, draft=options.draft)
-    base = options.output or default_output(prepared.report)
+    base = options.output or default_output(prepared.report, draft=options.draft)
+    prepared.chart_cache = base.parent / chartcache.FOLDER
+    with Stopwatch(timings, "charts"):
+        prepared.html  # noqa: B018  (drawn here, or read from the cache, before any layout)
     targets = [profiles.output_path(base, name, exact) for name in names]
-    for target in targets:
-        check_target(target)
+    _check_outputs(targets, options, content)
     roots = roots_for(prepared.report)
     if warm is None:
         fetcher = typeset.ProjectFetcher(roots)  # one per build: fonts are read once
@@ -260,6 +313,8 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
             warm.fetcher, warm.roots = typeset.ProjectFetcher(roots), roots
         fetcher = warm.fetcher
     outputs: list[tuple[Path, bytes, int]] = []
+    notes: list[str] = []  # told after the build: the print preflight
+    warnings: list[Problem] = []
     checked: preflight.PreflightReport | None = None
     record_file = record.path_for(targets[0])
     design = record.design_digest(typeset.engine_version()) if options.mend else ""
@@ -269,18 +324,25 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
         try:
             if checked is None:  # the first profile: lay out, inspect, mend
                 page_html = prepared.html_for(name)
+                cut = parts.cut(page_html)
+                count = chunks.workers(options.jobs, cut)
+                composer = _composer(prepared, options, timings, fetcher)
+                if composer is not None and cut is not None and count > 1:  # parts: composed once, before mends
+                    page_html = composer(page_html).html
+                    cut = parts.cut(page_html)
+                    timings.add("compose", composer.seconds)
                 digest = record.html_digest(page_html)
                 last = _last_record(options, warm, record_file, design)
                 start = start_mends(page_html, last.mends) if last is not None else {}
                 same = last is not None and last.html == digest  # the last build's pages, as they were
-                cut = parts.cut(page_html)
-                count = chunks.workers(options.jobs, cut)
                 if cut is not None and count > 1:  # a long report: in parts, one process per core (chunks.py)
                     in_parts = _lay_out_parts(prepared, cut, count, options, timings, fetcher, name, last, same, start)
                     checked, html = in_parts.report, _whole_html(page_html, in_parts.report)
                 else:
                     laid, checked = _layout_and_preflight(prepared, page_html, options, timings, fetcher, start, same,
-                                                          last.splits if last is not None else None)
+                                                          last.splits if last is not None else None, composer)
+                    if composer is not None:
+                        _check_composed(laid.document.pages, composer.last, prepared.doc.sources)
                     html = checked.html
                 kept = record.Record(design, digest, mends_by_text(page_html, checked.final_mends),
                                      checked.final_splits, in_parts.folios if in_parts else {},
@@ -308,6 +370,19 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
                 with Stopwatch(timings, "pdf"):
                     data = typeset.pdf_bytes(laid, finisher=profiles.finisher(name))
                 pages = len(laid.document.pages)
+            with Stopwatch(timings, "pdf"):
+                data = finish.finish(data, finish.Finishing(name, prepared.doc.chapters[0].id,
+                                                            prepared.report.print_profile))
+            if name == "print":
+                printed = _print_preflight(data, html, prepared, options, timings)
+                notes += printed.lines
+                warnings += printed.findings
+            if name == "booklet":
+                from .booklet import impose
+
+                imposed = impose(data, prepared.report.paper)
+                data, pages = imposed.data, imposed.sheets * 2
+                notes.append(imposed.how_to())
         except BuildError as exc:
             raise _with_glyph_places(exc, prepared.report) from exc
         outputs.append((target, data, pages))
@@ -320,7 +395,68 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
             with contextlib.suppress(OSError, BuildError):  # a cache: the next build only starts from scratch
                 write_atomic(record_file, record.dump(kept))
     first, *others = written
-    return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked)
+    return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked, notes, warnings)
+
+
+def _print_preflight(data: bytes, html: str, prepared: Prepared, options: BuildOptions,
+                     timings: Timings) -> printcheck.PrintReport:
+    """The print file checked as a print shop would (printcheck.py); with --strict a finding fails the build."""
+    from . import printcheck
+
+    with Stopwatch(timings, "print preflight"):
+        places = printcheck.figures(html, prepared.doc.sources, PROJECT_ROOT.as_uri() + "/")
+        printed = printcheck.inspect(data, places)
+    if options.strict and printed.findings:
+        raise ContentError([dataclasses.replace(p, severity="error") for p in printed.findings])
+    printed.lines = [f"print preflight: {line}" for line in printed.lines]
+    return printed
+
+
+def _check_outputs(targets: list[Path], options: BuildOptions, content: Path) -> None:
+    """Every file the build will write, checked before any layout: each can be written, none is
+    one of the build's inputs (write.check_not_input), no two are the same file."""
+    from .write import check_not_input, check_target
+
+    folder = Path(os.path.realpath(content))
+    outputs = [(target, "-o" if options.output is not None else "the PDF") for target in targets]
+    if options.mend:
+        outputs.append((record.path_for(targets[0]), "the mends record kept beside the PDF"))
+    if options.html_out is not None:
+        outputs.append((options.html_out, "--html"))
+    seen: dict[Path, str] = {}
+    for target, what in outputs:
+        check_target(target)
+        check_not_input(target, folder, what)
+        place = Path(os.path.realpath(target))
+        if place in seen:
+            raise BuildError(f"{target}: {seen[place]} and {what} would write the same file; give each its own path")
+        seen[place] = what
+
+
+def _composer(prepared: Prepared, options: BuildOptions, timings: Timings, fetcher: Any):
+    """The composer (compose.py) when this build breaks justified paragraphs by total fit, else None.
+    It measures on galleys of the paragraphs, laid out by the engine; its time is the "compose" step's."""
+    from . import compose, typeset
+
+    if not (options.compose if options.compose is not None else prepared.report.compose):
+        return None
+
+    typeset.forget_widths()  # a long-lived process (--watch) may have seen a font file change
+    return compose.Composer(lambda galley: _layout(prepared, galley, options, fetcher, False).document.pages,
+                            typeset.text_width)
+
+
+def _check_composed(pages: Any, outcome: Any, sources: dict[str, Position]) -> None:
+    """A composed paragraph the engine set otherwise is a bug of the composer: the build says so."""
+    from . import compose
+
+    differences = compose.check(pages, outcome.composed)
+    if differences:
+        problems = [Problem(sources.get(key, Position(Path(key))),
+                            f"the engine set this paragraph's lines otherwise than the composer chose: {what}",
+                            hint="a bug in folio's composer; --no-compose builds with the engine's own breaks")
+                    for key, what in differences]
+        raise BuildError(f"{len(problems)} composed paragraph(s) set otherwise by the engine", problems)
 
 
 def _lay_out_parts(prepared: Prepared, cut: parts.Cut, count: int, options: BuildOptions, timings: Timings,
@@ -372,7 +508,8 @@ def _layout(prepared: Prepared, html: str, options: BuildOptions, fetcher, check
 
     return typeset.layout(html, PROJECT_ROOT.as_uri() + "/", roots_for(prepared.report),
                           pdf_options=profiles.pdf_options(), fetcher=fetcher,
-                          bundled_fonts_only=options.bundled_fonts_only, check_notes=check_notes)
+                          system_fonts=prepared.report.system_fonts and not options.bundled_fonts_only,
+                          check_notes=check_notes)
 
 
 def _with_stylesheets(html: str, sheets: tuple[str, ...]) -> str:
@@ -384,7 +521,7 @@ def _with_stylesheets(html: str, sheets: tuple[str, ...]) -> str:
 
 def _layout_and_preflight(prepared: Prepared, html: str, options: BuildOptions, timings: Timings,
                           fetcher, start: dict | None = None, exact: bool = False,
-                          start_splits: dict | None = None) -> tuple:
+                          start_splits: dict | None = None, composer: Any = None) -> tuple:
     """Lay out, then let preflight inspect, mend and lay out again; the time it adds is its own.
 
     `exact`: the start mends are the last build's for this very HTML; its pages are laid
@@ -395,7 +532,7 @@ def _layout_and_preflight(prepared: Prepared, html: str, options: BuildOptions, 
     started = time.perf_counter()
     # notes are checked on the pages kept: a long note is cut by the preflight first
     laid, checked = preflight.run(lambda page_html: _layout(prepared, page_html, options, fetcher, False),
-                                  lambda mends: preflight.apply_mends(html, mends),
+                                  lambda mends: _mended(html, mends, composer),
                                   preflight.Options(mend=options.mend, max_passes=0 if exact else preflight.MAX_PASSES,
                                                     mending=_told(timings.listener, "preflight")),
                                   prepared.doc.sources, start, start_splits)
@@ -403,9 +540,19 @@ def _layout_and_preflight(prepared: Prepared, html: str, options: BuildOptions, 
 
     check_notes(laid.document)
     spent = checked.inspect_seconds + checked.layout_seconds
-    timings.add("layout", time.perf_counter() - started - spent)
+    composing = composer.seconds if composer is not None else 0.0  # in the first layout's time, and mending's
+    timings.add("layout", max(0.0, time.perf_counter() - started - spent - composing))
     timings.add("preflight", spent)
+    if composer is not None:
+        timings.add("compose", composing)
     return laid, checked
+
+
+def _mended(html: str, mends: dict, composer: Any) -> str:
+    """The HTML with the preflight's mends, then composed: a word a mend keeps whole, the composer
+    does not hyphenate."""
+    mended = preflight.apply_mends(html, mends)
+    return composer(mended).html if composer is not None else mended
 
 
 def _told(listener: Callable[[str], None] | None, step: str) -> Callable[[], None] | None:
@@ -416,30 +563,24 @@ _NOTDEF = re.compile(r"\.notdef glyph rendered for Unicode string unsupported by
 
 
 def _with_glyph_places(error: BuildError, report: model.Report) -> BuildError:
-    """A character no font has, pointed out where the content has it (the engine names no place)."""
+    """A character no font has, pointed out where the content has it (the engine names no place).
+
+    glyphs.check finds them before layout; this is for what it cannot see (a report that lets the
+    machine's fonts stand in, built with --bundled-fonts-only)."""
     lines = str(error).splitlines()[1:]
     codes = [match.group(1) for line in lines if (match := _NOTDEF.search(line))]
     if not codes or len(codes) != len(lines):
         return error
-    problems = []
     files = [f for f in (report.file, *(c.file for c in report.chapters)) if f is not None]
+    problems = []
     for code in dict.fromkeys(codes):
-        found = _first(chr(int(code, 16)), files)
-        problems.append(Problem(found or Position(Path("<the rendered HTML>")),
-                                f"no font has the character U+{code} (it would print as .notdef, an empty box)",
-                                hint="the fonts in styles/fonts/ lack it: write it another way, or add a font "
-                                     "that has it"))
+        char = chr(int(code, 16))
+        problems.append(Problem(glyphs.place(char, None, files, report.language), glyphs.message(char, []),
+                                hint=glyphs.hint(char, glyphs.script_of(char))))
     return BuildError(str(error), problems)
 
 
-def _first(char: str, files: list[Path]) -> Position | None:
-    for path in files:
-        for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
-            column = line.find(char)
-            if column >= 0:
-                return Position(path, number, column + 1)
-    return None
-
-
-def default_output(report: model.Report) -> Path:
-    return Path("build") / f"{report.slug}.pdf"
+def default_output(report: model.Report, draft: bool = False) -> Path:
+    """build/<slug>.pdf; a --draft build has a name of its own, build/<slug>-draft.pdf, so that it
+    never overwrites the final PDF."""
+    return Path("build") / f"{report.slug}{'-draft' if draft else ''}.pdf"

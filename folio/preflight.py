@@ -19,6 +19,7 @@ too long for its page is cut (notecuts.py plans the cut, notesplit.py writes it)
 from __future__ import annotations
 
 import copy
+import dataclasses
 import html as html_lib
 import re
 import statistics
@@ -63,6 +64,7 @@ class Mend:
     spacing: int = 0  # index into SPACING_STEPS, plus one; 0: untouched
     words: tuple[tuple[str, int], ...] = ()  # words not to hyphenate: (word, occurrence in the block)
     widows: int = 0  # lines the block must carry over a break: moves a hyphenated last line over
+    looseness: int = 0  # lines more (or fewer) the composer sets the paragraph in (compose.py)
     alt_widows: int = 0  # the widows that would move the line whose word is kept instead
     laid_out: bool = False  # this mend has been laid out (a trade answers what that layout showed)
     tried: dict[str, int] = field(default_factory=dict)  # defect kind -> mends tried for it
@@ -83,12 +85,13 @@ class Mend:
 
     def label(self) -> str:
         parts = [f"no hyphen in '{w}'" for w, _ in self.words]
+        parts += [f"a line {'more' if self.looseness > 0 else 'fewer'}"] if self.looseness else []
         parts += self.classes() + ([self.style()] if self.style() else [])
         return ", ".join(parts) or "nothing"
 
     def state(self) -> tuple:
         return (self.no_hyphens, self.break_before, self.keep_whole, self.footnote_line, self.keep_lines,
-                self.zone, self.spacing, self.words, self.widows)
+                self.zone, self.spacing, self.words, self.widows, self.looseness)
 
 
 # what to try for each kind of defect, in order; each step changes the Mend or is skipped
@@ -109,6 +112,17 @@ def _spacing(index: int) -> Step:
         if m.spacing == index:
             return False
         m.spacing = index
+        return True
+    return step
+
+
+def _looseness(lines: int) -> Step:
+    """Set a composed paragraph a line shorter or longer (TeX's looseness): its lines change
+    their breaks a little, its spaces stay even, and the line alone moves back or over."""
+    def step(m: Mend, d: Defect) -> bool:
+        if not d.composed or m.looseness == lines:
+            return False
+        m.looseness = lines
         return True
     return step
 
@@ -157,7 +171,7 @@ def _trade(m: Mend, d: Defect) -> bool:
 _SPACINGS = [_spacing(i) for i in range(1, len(SPACING_STEPS) + 1)]
 LADDERS: dict[str, list[Step]] = {
     "hyphen-break": [_keep_word, _move_line, *_SPACINGS, _set("no_hyphens")],
-    "widow": [_set("keep_lines"), *_SPACINGS[:2], _set("keep_whole"), *_SPACINGS[2:]],
+    "widow": [_looseness(-1), _looseness(1), _set("keep_lines"), *_SPACINGS[:2], _set("keep_whole"), *_SPACINGS[2:]],
     "orphan": [_set("keep_lines"), *_SPACINGS[:2], _set("keep_whole"), *_SPACINGS[2:]],
     "stranded-heading": [_set("break_before")],
     "stranded-caption": [_set("keep_whole")],
@@ -282,7 +296,8 @@ def _at_break(i: int, lines: list[Line]) -> list[Defect]:
     if i == 0 or not _same_column(lines[i - 1], a):
         found.append(Defect("orphan", a.page, a.key, snippet(a.text), f"first line alone before {where}"))
     if i + 2 >= len(lines) or not _same_column(b, lines[i + 2]):
-        found.append(Defect("widow", b.page, b.key, snippet(b.text), f"last line alone after {where}"))
+        found.append(Defect("widow", b.page, b.key, snippet(b.text), f"last line alone after {where}",
+                            composed="composed" in b.classes.split()))
     return found
 
 
@@ -381,6 +396,8 @@ def apply_mends(html: str, mends: dict[str, Mend]) -> str:
             tag = _add_to_attribute(tag, "class", " ".join(classes), " ")
         if style:
             tag = _add_to_attribute(tag, "style", style, "; ")
+        if mend.looseness:
+            tag = _add_to_attribute(tag, "data-looseness", str(mend.looseness), "")
         pieces[index] = tag + pieces[index][tag_end:]
     return "".join(pieces)
 
@@ -459,6 +476,7 @@ class PreflightReport:
     reused: int = 0  # blocks that started from the last build's mends (record.py, --watch)
     relaid: bool = False  # the best layout was not the last: laid out again from its HTML
     final_splits: dict[str, tuple[int, ...]] = field(default_factory=dict)  # the notes cut in the pages kept
+    last_mends: dict[str, Mend] = field(default_factory=dict)  # the mends of the last layout (what was tried)
     layouts: int = 0  # when laid out in parts (chunks.py): the most layouts one part took; else len(passes)
     parts: str = ""  # when laid out in parts: how (chunks.py)
 
@@ -486,11 +504,14 @@ class PreflightReport:
     def summary(self) -> str:
         before, after = self.passes[0], self.passes[self.final]
         left = {d.ident for d in after.defects}
+        found = {d.ident for d in before.defects}
         mended = sum(1 for d in before.defects if d.ident not in left)
+        new = sum(1 for d in after.defects if d.ident not in found)
         start = (f" (started from the last build's mends for {self.reused} block(s); --fresh mends from scratch)"
                  if self.reused else "")
         return (f"preflight{start}: {len(before.defects)} defect(s) found, {mended} mended, "
-                f"{len(after.defects)} left, in {'at most ' if self.layouts else ''}"
+                f"{len(after.defects)} left{f' ({new} of them appeared while mending)' if new else ''}, "
+                f"in {'at most ' if self.layouts else ''}"
                 f"{self.layouts or len(self.passes)} layout(s){' of each part' if self.layouts else ''}"
                 f"{f' and {self.galleys} galley(s)' if self.galleys else ''}; "
                 f"before: {before.figures}; after: {after.figures}; "
@@ -503,14 +524,42 @@ class PreflightReport:
         found = {d.ident for d in self.found}
         out = []
         for d in self.found:
-            where = f" [{self.sources[d.key]}]" if d.key in self.sources else ""
             state = "left" if d.ident in left else f"mended: {self.mends.get(d.key, 'gone after mends before it')}"
-            out.append(f"page {d.page}: {d.describe()}{where} -- {state}")
+            out.append(f"page {d.page}: {d.describe()}{self._where(d)} -- {state}")
         for d in self.remaining:
             if d.ident not in found:
-                out.append(f"page {d.page}: {d.describe()} -- left (appeared while mending)")
+                out.append(f"page {d.page}: {d.describe()}{self._where(d)} -- left: {self._appeared(d)}")
         out.append(self.summary())
         return out
+
+    def _where(self, d: Defect) -> str:
+        return f" [{self.sources[d.key]}]" if d.key in self.sources else ""
+
+    def _appeared(self, d: Defect) -> str:
+        """Why a defect the first layout did not have is left: what was done to its block, and
+        whether every mend for it was tried."""
+        mend = self.final_mends.get(d.key)
+        ladder = len(LADDERS.get(d.kind, ()))
+        latest = self.last_mends.get(d.key)
+        tried = min(latest.tried.get(d.kind, 0), ladder) if latest is not None else 0
+        how = (f"{tried} of the {ladder} mend(s) for it tried in later layouts, none better" if ladder
+               else "nothing mends it")
+        if mend is None or mend.state() == Mend().state():
+            return f"not in the first layout; it appeared when mends elsewhere moved the lines ({how})"
+        return f"not in the first layout; it appeared after its block was mended ({mend.label()}; {how})"
+
+
+def continued(first: PreflightReport, again: PreflightReport) -> PreflightReport:
+    """A report laid out again from the mends `first` settled on (a part under its true folio,
+    chunks.py), told as one: the defects the first layout found, those the last one left, the
+    mends and the work of both, and only `first`'s blocks as started from the last build."""
+    last = again.passes[again.final]
+    kept = Pass(last.defects, last.figures, first.passes[first.final].mends)
+    return dataclasses.replace(
+        again, passes=[*first.passes, kept], final=len(first.passes), sources=first.sources or again.sources,
+        inspect_seconds=first.inspect_seconds + again.inspect_seconds,
+        layout_seconds=first.layout_seconds + again.layout_seconds, galleys=first.galleys + again.galleys,
+        last_mends=first.last_mends, reused=first.reused, relaid=first.relaid or again.relaid)
 
 
 _NO_FILE = Path("(layout)")
@@ -645,6 +694,7 @@ def run(layout_fn: Callable[[str], Any], html_fn: Callable[[dict[str, Mend]], st
         if _badness(defects) < _badness(report.remaining):
             report.final, report.html = len(report.passes) - 1, html
             report.final_mends, report.final_splits = copy.deepcopy(mends), dict(splits)
+    report.last_mends = mends
     if report.final != len(report.passes) - 1:
         started = time.perf_counter()
         laid = None

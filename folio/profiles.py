@@ -2,11 +2,14 @@
 
 - screen (the default): tagged PDF/UA-1, running heads and folios marked as
   artifacts (see pdfua.py), the report's language, its title in the viewer's
-  title bar.
+  title bar; PDF/A-2a in the same file (pdfa.py, from finish.py).
 - print: the same pages with 3 mm bleed and crop marks, the cover band
   running into the bleed, links not coloured (styles/print.css); trim box
-  and bleed box set by the engine. Still tagged: a print file can be read too.
-- all: both, from one command; the HTML is rendered once per profile and laid
+  and bleed box set by the engine; PDF/X-4 in CMYK (pdfx.py, from finish.py).
+  Still tagged: a print file can be read too.
+- booklet: the screen pages, links not coloured (styles/paper.css), imposed two to a side
+  for an office printer as a saddle-stitched booklet (booklet.py).
+- all: screen and print, from one command; the HTML is rendered once per profile and laid
   out once per profile.
 
 Both are byte-identical run after run: the PDF's /ID is a digest of what made
@@ -32,14 +35,16 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     "screen": Profile("screen", (), ""),
     "print": Profile("print", ("styles/print.css",), "-print"),
+    "booklet": Profile("booklet", ("styles/paper.css",), "-booklet"),
 }
 CHOICES = (*PROFILES, "all")
+ALL = ("screen", "print")  # --profile all: the two files a report is published as
 
 
 def expand(profile: str) -> list[str]:
     """'all' -> ['screen', 'print']; a single profile -> [it]."""
     if profile == "all":
-        return list(PROFILES)
+        return list(ALL)
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(CHOICES)}")
     return [profile]

@@ -24,6 +24,7 @@ STEPS = {
     "import": "starting the layout engine",
     "load": "reading the content",
     "render": "making the HTML",
+    "glyphs": "checking every character against the fonts",
     "layout": "laying out pages",
     "preflight": "mending the pages",
     "pdf": "writing the PDF",

@@ -47,9 +47,25 @@ def environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
     )
 
 
+# The latest moment a four-digit year can hold (9999-12-31 23:59:59 UTC): the PDF's dates need one.
+LATEST_EPOCH = 253_402_300_799
+
+
+def epoch_moment(source_date_epoch: str) -> dt.datetime:
+    """SOURCE_DATE_EPOCH as a moment; a BuildError saying what is expected for anything but a
+    whole number of seconds since 1970 (the reproducible-builds convention: no sign, no fraction)."""
+    value = source_date_epoch.strip()
+    if value.isascii() and value.isdigit() and int(value) <= LATEST_EPOCH:
+        return dt.datetime.fromtimestamp(int(value), tz=dt.UTC)
+    shown = source_date_epoch if len(source_date_epoch) <= 40 else source_date_epoch[:40] + "..."
+    raise BuildError(f"SOURCE_DATE_EPOCH is {shown!r}: expected a whole number of seconds since 1970-01-01 "
+                     f"00:00 UTC, from 0 to {LATEST_EPOCH} (for example 1612828800 for 2021-02-09); "
+                     "set it so, or unset it")
+
+
 def build_timestamp(doc: Document, source_date_epoch: str | None) -> str:
     if source_date_epoch:
-        moment = dt.datetime.fromtimestamp(int(source_date_epoch), tz=dt.UTC)
+        moment = epoch_moment(source_date_epoch)
     else:
         moment = dt.datetime.combine(doc.report.date, dt.time(0, 0), tzinfo=dt.UTC)
     return moment.isoformat()
@@ -67,7 +83,7 @@ def page_css(doc: Document) -> str:
 def built_at(source_date_epoch: str | None) -> dt.datetime:
     """When this build ran, for a draft's footer: SOURCE_DATE_EPOCH when set (reproducible), else now."""
     if source_date_epoch:
-        return dt.datetime.fromtimestamp(int(source_date_epoch), tz=dt.UTC)
+        return epoch_moment(source_date_epoch)
     return dt.datetime.now(tz=dt.UTC).replace(second=0, microsecond=0)
 
 

@@ -8,14 +8,19 @@ the way (duplicate ids, unknown references or notes) are collected.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
+from . import keyfit
 from . import model as m
+from .chartdata import ChartData, number_text
 from .errors import Position, Problems, locate
 from .markup import DROP, Context, Target, make_parser, plain_text, render_inline
+from .paths import TEMPLATES_DIR
 from .validate import slugify
 from .words import format_date, words_for
 
@@ -30,6 +35,41 @@ def roman(number: int) -> str:
             out.append(letters)
             number -= value
     return "".join(out)
+
+
+_TEMPLATE_ID = re.compile(r"""(?<![\w-])id=(["'])(.*?)\1""")
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """The ids the templates write themselves, read from the templates (not a list kept by hand):
+    `id="contents-title"` reserves that id, `id="list-of-{{ kind }}"` every id starting
+    'list-of-'; `id="{{ chapter.id }}"` is the author's. Each maps to the template and line."""
+
+    exact: dict[str, str]
+    prefixes: dict[str, str]
+
+    def clash(self, ident: str) -> str:
+        """Where a template writes `ident` (templates/contents.html:4), or ''."""
+        if ident in self.exact:
+            return self.exact[ident]
+        return next((where for prefix, where in self.prefixes.items() if ident.startswith(prefix)), "")
+
+
+def template_ids(folder: Path = TEMPLATES_DIR) -> Reserved:
+    exact: dict[str, str] = {}
+    prefixes: dict[str, str] = {}
+    for path in sorted(folder.rglob("*.html")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for match in _TEMPLATE_ID.finditer(line):
+                value = match.group(2)
+                where = f"{path.relative_to(folder.parent).as_posix()}:{number}"
+                fixed = re.split(r"\{[{%]", value, maxsplit=1)[0]  # the literal part before any Jinja
+                if fixed == value:
+                    exact.setdefault(value, where)
+                elif fixed:
+                    prefixes.setdefault(fixed, where)
+    return Reserved(exact, prefixes)
 
 
 def _id_pos(ident: str, start: Position, title: m.Text) -> Position:
@@ -80,6 +120,14 @@ class Document:
     meta: dict[str, str]
     cover: dict[str, Markup]  # the report's own fields as HTML, for the cover; absent ones are ""
     sources: dict[str, Position] = field(default_factory=dict)  # data-src key -> where it came from
+    # the charts to draw (chartcache.fill): digest -> what the chart says, where it is written
+    charts: dict[str, tuple[ChartData, Position]] = field(default_factory=dict)
+
+    @property
+    def note_digits(self) -> int:
+        """Digits of the highest footnote number (notes are numbered through the report): the
+        width the notes' markers need (styles/blocks.css)."""
+        return len(str(sum(len(chapter.notes) for chapter in self.report.chapters)))
 
 
 class Resolver:
@@ -95,6 +143,8 @@ class Resolver:
         self.sources: dict[str, Position] = {}
         self.chapter_numbers: dict[int, str] = {}  # id(chapter) -> "III"; unnumbered chapters absent
         self.anchors: dict[int, str] = {}  # id(chapter, section or sub-section) -> its HTML id
+        self.charts: dict[str, tuple[ChartData, Position]] = {}
+        self.reserved = template_ids()
 
     def resolve(self) -> Document:
         report = self.report
@@ -110,7 +160,7 @@ class Resolver:
             "date": report.date.isoformat(),
         }
         return Document(report, self.words, format_date(report.date, report.language), chapters, meta,
-                        self._cover(), self.sources)
+                        self._cover(), self.sources, self.charts)
 
     def _cover(self) -> dict[str, Markup]:
         ctx = Context(self.targets, {}, self.words, self.problems)
@@ -178,7 +228,7 @@ class Resolver:
             anchor = slug
             if anchor in seen and parent is not None:
                 anchor = f"{self.anchors[id(parent)]}-{slug}"
-            anchor = _free_id(anchor, seen)
+            anchor = _free_id(anchor, seen, self.reserved)  # clear of the templates' ids too
             self.anchors[id(node)] = anchor
             seen[anchor] = node.pos  # type: ignore[attr-defined]
             self.targets[anchor] = target
@@ -187,7 +237,7 @@ class Resolver:
         for block in self._numbered:
             kind = _numbered_kind(block)
             counts[kind] += 1
-            anchor = block.id or _free_id(f"{kind}-{counts[kind]}", seen)
+            anchor = block.id or _free_id(f"{kind}-{counts[kind]}", seen, self.reserved)
             if not block.id:
                 seen[anchor] = _position(block)
             self.numbers[id(block)] = (anchor, f"{self.words[kind]} {counts[kind]}")
@@ -204,7 +254,14 @@ class Resolver:
                 self._add_target(block.id, Target(f"{self.words[kind]} {count}", kind), _position(block), seen)
 
     def _add_target(self, ident: str, target: Target, where: Position, seen: dict[str, Position],
-                    field: str = "") -> None:
+                    field: str = "", from_title: bool = False) -> None:
+        template = self.reserved.clash(ident)
+        if template:  # two elements with one id: links and the contents would go to the wrong one
+            what = f"the id '{ident}' made from this title" if from_title else f"id '{ident}'"
+            self.problems.add(where, f"{what} is one the templates use for their own ({template})", where=field,
+                              hint="choose another id: those the templates write are theirs alone" if not from_title
+                              else f"give it an id of its own under the title, e.g. 'id: {target.kind}-{ident}'")
+            return
         if ident in seen:
             self.problems.add(where, f"id '{ident}' is used twice", where=field, also=(seen[ident],),
                               hint="give each chapter, section, table, figure and box an id of its own")
@@ -312,10 +369,13 @@ class Resolver:
             return BlockView("chart", data=self._chart(block, ctx))
         if isinstance(block, m.KeyFigures):
             anchor, label = self.numbers[id(block)]
-            items = [{"value": self._inline(k.value, ctx), "label": self._inline(k.label, ctx)}
-                     for k in block.items]
+            # each value its own data-src: a value too wide is reported at its line, not the box's
+            items = [{"value": self._inline(k.value, ctx), "label": self._inline(k.label, ctx),
+                      "src": self._src(k.value.pos)} for k in block.items]
             title = self._inline(block.title, ctx) if block.title else None
-            return BlockView("keyfigures", data={"id": anchor, "label": label, "title": title, "items": items})
+            columns, size = keyfit.fit([plain_text(self.md, k.value) for k in block.items])
+            return BlockView("keyfigures", data={"id": anchor, "label": label, "title": title, "items": items,
+                                                 "fit": keyfit.css_classes(columns, size, len(block.items))})
         if isinstance(block, m.Box):
             anchor, label = self.numbers[id(block)]
             return BlockView("box", data={"id": anchor, "label": label,
@@ -364,9 +424,8 @@ class Resolver:
         return data
 
     def _chart(self, chart: m.Chart, ctx: Context) -> dict[str, Any]:
-        import base64
-
-        from .charts import ChartData, render_svg
+        """The chart's caption and data table; its picture a placeholder, drawn by the build (chartcache)."""
+        from .chartcache import digest, placeholder
 
         data = self._caption(chart, ctx)
         label = data["label"]
@@ -381,13 +440,15 @@ class Resolver:
             series=tuple((plain_text(self.md, s.name), s.values) for s in chart.series),
             title=plain_text(self.md, chart.title) if chart.title else "",
             units=plain_text(self.md, chart.units) if chart.units else "",
+            orientation=chart.orientation,
         )
-        svg = render_svg(chart_data)
-        data.update(src="data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii"),
-                    alt=plain_text(self.md, chart.alt), table=None, table_word=f"{label}: {self.words['chart_data']}")
+        key = digest(chart_data)
+        self.charts.setdefault(key, (chart_data, _position(chart)))
+        data.update(src=placeholder(key), alt=plain_text(self.md, chart.alt), table=None,
+                    table_word=f"{label}: {self.words['chart_data']}")
         if chart.show_table:
             header = [Markup(), *names]
-            rows = [[labels[i]] + [Markup(_number(s.values[i])) for s in chart.series]
+            rows = [[labels[i]] + [Markup(number_text(s.values[i])) for s in chart.series]
                     for i in range(len(chart.labels))]
             data["table"] = {"header": header, "rows": rows, "align": ["left"] + ["right"] * len(chart.series),
                              "units": plain_text(self.md, chart.units) if chart.units else ""}
@@ -418,17 +479,13 @@ def _position(block: m.Block) -> Position:
     return pos
 
 
-def _free_id(wanted: str, seen: dict[str, m.Text]) -> str:
+def _free_id(wanted: str, seen: dict[str, m.Text], reserved: Reserved) -> str:
     anchor, n = wanted, 1
-    while anchor in seen:
+    while anchor in seen or reserved.clash(anchor):
         n += 1
         anchor = f"{wanted}-{n}"
     return anchor
 
-
-def _number(value: float) -> str:
-    """12000.0 -> '12,000'; 3.25 -> '3.25': how a chart's value is written in its table."""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
 
 def _block_pos(block: m.Block) -> Position | None:
     """Where a block starts in its file: its own position, or its first text's."""

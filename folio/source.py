@@ -11,20 +11,37 @@ means (so a title can never silently become `False`).
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from .errors import Position, Problems
+from .errors import NONCHARACTERS, Position, Problems, line_and_column
 
 MAX_BYTES = 4 * 1024 * 1024  # a long chapter is ~100 KB; anything this big is a mistake
 MAX_DEPTH = 64
 
-# Characters that have no place in report text: C0 controls but tab, LF and CR;
-# DEL; the bidi embedding, override and isolate controls that can disguise text.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# Characters that have no place in report text, each with why: C0 controls but tab, LF and
+# CR, DEL and the C1 controls; the bidi embedding, override and isolate controls that can
+# disguise text; NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR, which YAML reads as line
+# breaks where editors and terminals show none (so every line number after one would
+# disagree with the editor's); and the noncharacters, which are never text.
+_FORBIDDEN = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                        f"{NONCHARACTERS}]")
+_LINE_BREAKS = "\x85\u2028\u2029"
+
+
+def _forbidden_hint(char: str) -> str:
+    if char in _LINE_BREAKS:
+        return ("replace it with a line break or a space: YAML would read it as a line break that "
+                "editors do not show")
+    if unicodedata.category(char) == "Cn":
+        return "delete it: a noncharacter is never text (it may come from a damaged file or a conversion)"
+    return "delete it; it is invisible in most editors (a control or text-direction character)"
 
 
 @dataclass
@@ -67,20 +84,8 @@ def kind_name(node: Node) -> str:
 
 def load_file(path: Path, problems: Problems) -> Node | None:
     """The root node of a YAML file, or None after adding its problems."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        problems.add(Position(path), f"cannot read the file: {exc.strerror}")
-        return None
-    if size > MAX_BYTES:
-        problems.add(Position(path), f"the file is {size / 1048576:.1f} MB, more than the "
-                     f"{MAX_BYTES // 1048576} MB a content file may have",
-                     hint="split it into several section files")
-        return None
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.add(Position(path), f"cannot read the file: {exc.strerror}")
+    raw = _read_regular(path, problems)
+    if raw is None:
         return None
     text = decode(path, raw, problems)
     if text is None:
@@ -88,27 +93,62 @@ def load_file(path: Path, problems: Problems) -> Node | None:
     return load_text(path, text, problems)
 
 
+def _read_regular(path: Path, problems: Problems) -> bytes | None:
+    """The bytes of a regular file of at most MAX_BYTES; None, with a problem, for anything else.
+
+    Opened without blocking and checked on the open file itself: a named pipe or a device
+    put in a file's place is refused, never waited on, even one swapped in after a check.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        problems.add(Position(path), f"cannot read the file: {exc.strerror}")
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            problems.add(Position(path), "not a regular file (a folder, a named pipe or a device?)")
+            return None
+        if info.st_size > MAX_BYTES:
+            problems.add(Position(path), f"the file is {info.st_size / 1048576:.1f} MB, more than the "
+                         f"{MAX_BYTES // 1048576} MB a content file may have",
+                         hint="split it into several section files")
+            return None
+        try:
+            return handle.read(MAX_BYTES + 1)
+        except OSError as exc:
+            problems.add(Position(path), f"cannot read the file: {exc.strerror}")
+            return None
+
+
 def decode(path: Path, raw: bytes, problems: Problems) -> str | None:
+    """The file's text, with LF line ends; None after adding its problems.
+
+    Positions are counted as an editor counts them: lines end at LF, CR LF or CR, columns
+    are characters (not bytes), so the caret stands under the character named.
+    """
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        before = raw[: exc.start].decode("utf-8")  # valid up to the first bad byte
+        line, column = line_and_column(before, len(before))
         problems.add(Position(path, line, column),
                      f"byte 0x{raw[exc.start]:02x} is not UTF-8",
                      hint="save the file as UTF-8 (most editors offer it under 'Save as' or 'Encoding')")
         return None
     bad = False
     for match in _FORBIDDEN.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        line, column = line_and_column(text, match.start())
         problems.add(Position(path, line, column),
                      f"character U+{ord(match.group()):04X} is not allowed in content",
-                     hint="delete it; it is invisible in most editors (a control or text-direction character)")
+                     hint=_forbidden_hint(match.group()))
         bad = True
-    return None if bad else text.replace("\r\n", "\n")
+    # A lone CR (old Mac line ends) is a line break to YAML and editors alike: make it LF
+    # so that every later count agrees.
+    return None if bad else text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 # libyaml (C) parses YAML about ten times faster than PyYAML's Python parser, with the
@@ -250,6 +290,12 @@ def _yaml_problem(path: Path, exc: yaml.YAMLError, problems: Problems, text: str
     problem = str(getattr(exc, "problem", None) or exc).strip()
     context = str(getattr(exc, "context", None) or "")
     context_mark = getattr(exc, "context_mark", None)
+    if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int) and text:
+        # a character the parser refuses that decode() let through: located, in folio's words
+        line, column = line_and_column(text, exc.position)
+        problems.add(Position(path, line, column), f"character U+{exc.character:04X} is not allowed in content",
+                     hint=_forbidden_hint(chr(exc.character)))
+        return
     if mark is None:
         problems.add(Position(path), problem)
         return

@@ -4,7 +4,9 @@ Three guards around the engine, each because its default is open or silent:
 - `ProjectFetcher` serves only files whose real path is inside the allowed
   roots and `data:` URLs; every other URL (http, ftp, a file elsewhere) is
   refused, so no network connection is ever opened and nothing outside the
-  project is read, whatever the content or templates name.
+  project is read, whatever the content or templates name. Every PNG, JPEG or
+  SVG it serves is vetted first (images.py: decoded whole, within limits; an
+  SVG's references), so the engine never draws a broken or hostile image.
 - `engine_messages` turns every WeasyPrint warning or error (missing image,
   unknown anchor, CSS it ignored, missing glyph) into a failure of the build.
 - PDF bytes are returned, never written here: see write.py.
@@ -24,7 +26,9 @@ from pathlib import Path
 from typing import NoReturn
 from urllib.parse import unquote, urlsplit
 
+from .assets import image_kind_of
 from .errors import BuildError, display_path
+from .images import ImageError, vet
 from .paths import Refused, project_file
 
 # The stdlib's MIME table reads /etc/mime.types and the like on first use (WeasyPrint
@@ -74,6 +78,11 @@ class ProjectFetcher(URLFetcher):
                     body = handle.read()
             except OSError as exc:
                 self._refuse(url, exc.strerror or "cannot be read")
+            if image_kind_of(body[:4096]):
+                try:  # the check validation made of each figure (images.py), for every image served
+                    vet(Path(real), self.roots, shown_url(url))
+                except ImageError as exc:
+                    self._refuse(url, exc.why)
             self.cache[real] = body
         mime = _MIME.get(Path(real).suffix.lower(), "application/octet-stream")
         return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
@@ -181,19 +190,20 @@ class Laid:
 
 
 def layout(html: str, base_url: str, roots: tuple[Path, ...], *, pdf_options: dict | None = None,
-           fetcher: ProjectFetcher | None = None, bundled_fonts_only: bool = False,
+           fetcher: ProjectFetcher | None = None, system_fonts: bool = False,
            check_notes: bool = True) -> Laid:
     """Lay the HTML out into pages; any engine warning is a BuildError.
 
     `check_notes` False leaves footnote_fix.check_notes to the caller: the preflight lays out
     pages with a note not yet cut, mends them, and checks the pages it keeps.
 
-    With `bundled_fonts_only`, fontconfig sees no system font at all, so a character that
-    the bundled fonts lack is drawn as .notdef, which the engine logs and the build refuses,
-    instead of being taken silently from whatever font the machine has.
+    Unless `system_fonts` (report.yaml's opt-in), fontconfig sees no font of the machine at
+    all, only the stylesheets' @font-face files: a character they lack is drawn as .notdef,
+    which the engine logs and the build refuses, instead of being taken silently from
+    whatever font the machine has, and the PDF depends on the project alone.
     """
     fetcher = fetcher or ProjectFetcher(roots)
-    with engine_messages(base_url) as log, _fonts_only(bundled_fonts_only):
+    with engine_messages(base_url) as log, _fonts_only(not system_fonts):
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
             **(pdf_options or {}))
     # The engine swallows some fetch failures (a font: "Font-face 'X' cannot be loaded"); say why.
@@ -244,3 +254,40 @@ def _raise_on(messages: list[str], stage: str) -> None:
         count = len(unique)
         raise BuildError(f"the layout engine reported {count} problem{'s' if count != 1 else ''} "
                          f"while {stage}:\n{shown}")
+
+
+_WIDTHS: dict[tuple[str, str, float, float, float], float] = {}
+_PROBE = 1.0  # px: a word spacing to measure spaces with (see text_width)
+
+
+def forget_widths() -> None:
+    """Measure afresh: the widths are kept by font name, and a font file may change under it."""
+    _WIDTHS.clear()
+
+
+def text_width(text: str, style, spaced: bool = False) -> float:
+    """The width the engine gives `text` set in one text box of `style` (px), as it lays out lines:
+    the composer (compose.py) measures its words with this, so that its lines fit the engine's.
+
+    `spaced`: the width of `text` when its spaces are given some word spacing, less that spacing.
+    A word spacing splits the text into shaping runs at each space, which drops any kerning
+    against the spaces, so a line set with word spacing is measured so.
+    """
+    from weasyprint.text.line_break import _font_style_cache_key, create_layout, line_size
+
+    spacing = style["word_spacing"] if isinstance(style["word_spacing"], (int, float)) else 0.0
+    letter = float(style["letter_spacing"]) if style["letter_spacing"] != "normal" else 0.0
+    key = (text, _font_style_cache_key(style, include_size=True), float(spacing), letter, float(spaced))
+    width = _WIDTHS.get(key)
+    if width is None:
+        spaces = text.count(" ") + text.count("\u00a0")
+        if spaced and spaces:
+            style = style.copy()
+            style["word_spacing"] = _PROBE
+        layout = create_layout(text, style, None, None, 0)
+        width = line_size(layout.get_first_line()[0], style)[0]
+        layout.deactivate()
+        if spaced and spaces:
+            width -= (_PROBE - spacing) * spaces
+        _WIDTHS[key] = width
+    return width

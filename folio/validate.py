@@ -9,14 +9,15 @@ helps. Nothing here stops at the first error.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Callable
 from pathlib import Path
 
+from . import chartdata, words
 from . import model as m
-from . import words
-from .errors import Position, Problems, did_you_mean
+from .errors import Position, Problems, did_you_mean, locate
+from .longwords import MAX_WORD, longest_word
+from .paths import NotAFile, Refused, content_path
 from .source import Mapping, Node, Scalar, Sequence, kind_name, load_file
 
 ID = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -70,10 +71,23 @@ class Reader:
                     self.error(value.end_pos if value.quoted else value.pos, where, "expected text, found nothing",
                                hint="write the text after the colon, or remove the line")
                 return None
+            self._word_length(text, value, where)
             return m.Text(text, value.pos, where)
         self.error(value.pos, where, f"expected text, found {_found(value)}",
                    hint="quote the value if it should be text" if isinstance(value, Mapping) else "")
         return None
+
+    def _word_length(self, text: str, value: Scalar, where: str) -> None:
+        """A word too long to lay out in reasonable time is refused here, so that --check finds it."""
+        found = longest_word(text)
+        if found is None:
+            return
+        start, length = found
+        self.error(locate(value.pos, text[start : start + 30], whole=False), where,
+                   f"a word of {length:,} characters with no place to break the line; a word may have at most "
+                   f"{MAX_WORD:,}",
+                   hint="break it with spaces or hyphens; for a web address, link words to it instead, "
+                        "[the report](https://...): a link's address is not printed")
 
     def choice(self, node: Mapping, key: str, where: str, choices: tuple[str, ...], default: str) -> str:
         text = self.text(node, key, where)
@@ -383,6 +397,7 @@ def _alt(r: Reader, node: Mapping, where: str, what: str) -> m.Text | None:
 def _figure(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
     """`figure: images/file.svg` with required `alt`, optional `caption`, `width`, `source`, `id`."""
     from .assets import AssetError, content_file
+    from .images import vet
 
     if r.mapping(node, where, ("figure",), ("alt", "caption", "width", "source", "id")) is None:
         return None
@@ -391,7 +406,8 @@ def _figure(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None
     width = _width(r, node, where)
     if image is not None:
         try:
-            content_file(image.pos.path.parent, image.value)
+            folder = image.pos.path.parent
+            vet(content_file(folder, image.value), (folder,), image.value)  # opened as the build will
         except AssetError as exc:
             r.error(node.entries["figure"][1].end_pos if isinstance(node.entries["figure"][1], Scalar)
                     else image.pos, f"{where}.figure", exc.message, hint=exc.hint)
@@ -402,16 +418,19 @@ def _figure(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None
                     r.identifier(node, "id", where), node.pos)
 
 
-CHART_KINDS = ("bar", "stacked-bar", "line")
-
-
 def _chart(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
     """`chart: bar` with `labels`, `series` (name and values), required `alt`, and options."""
     if r.mapping(node, where, ("chart", "labels", "series"),
-                 ("alt", "title", "units", "caption", "source", "table", "id")) is None:
+                 ("alt", "title", "units", "caption", "source", "table", "id", "orientation")) is None:
         return None
-    kind = r.choice(node, "chart", where, CHART_KINDS, "")
-    labels = tuple(r.text_list(node, "labels", where))
+    kind = r.choice(node, "chart", where, chartdata.KINDS, "")
+    orientation = r.choice(node, "orientation", where, chartdata.ORIENTATIONS, "auto")
+    if kind == "line" and orientation == "horizontal":
+        r.error(node.entries["orientation"][1].pos, f"{where}.orientation", "a line chart runs left to right",
+                hint="remove 'orientation:', or make it a bar chart")
+    label_nodes = r.sequence(node, "labels", where, required=True)
+    labels = tuple(t for i, item in enumerate(label_nodes)
+                   if (t := r.text_node(item, f"{where}.labels[{i}]")) is not None)
     series = []
     series_nodes = r.sequence(node, "series", where, required=True)
     for i, item in enumerate(series_nodes):
@@ -419,11 +438,40 @@ def _chart(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
         if one is not None:
             series.append(one)
     alt = _alt(r, node, where, "a chart")
+    if not _chart_within_limits(r, node, where, kind, len(label_nodes), len(series_nodes)):
+        return None
     if not kind or not labels or not series or alt is None or len(series) != len(series_nodes):
+        return None
+    if len(labels) != len(label_nodes):
+        return None  # an empty label, already reported: the chart would not say what a bar is
+    if all(v is None for s in series for v in s.values):
+        r.error(node.entries["series"][1].pos, f"{where}.series", "every value of the chart is missing (null)",
+                hint="a chart needs at least one value to draw")
         return None
     return m.Chart(kind, labels, tuple(series), alt, r.text(node, "caption", where), r.text(node, "title", where),
                    r.text(node, "units", where), r.text(node, "source", where),
-                   r.boolean(node, "table", where, False), r.identifier(node, "id", where), node.pos)
+                   r.boolean(node, "table", where, False), r.identifier(node, "id", where), node.pos, orientation)
+
+
+def _chart_within_limits(r: Reader, node: Mapping, where: str, kind: str, labels: int, series: int) -> bool:
+    """What one chart may ask of the machine (chartdata's limits), each refused with the limit."""
+    ok = True
+    if labels * series > chartdata.MAX_POINTS:
+        r.error(node.pos, where, f"the chart has {labels * series:,} values ({labels:,} labels x {series} series);"
+                f" the limit is {chartdata.MAX_POINTS:,}",
+                hint="draw fewer points (e.g. one per month rather than per day), or split the chart")
+        ok = False
+    if series > chartdata.MAX_SERIES:
+        r.error(node.entries["series"][1].pos, f"{where}.series",
+                f"the chart has {series} series; the limit is {chartdata.MAX_SERIES}",
+                hint="split the chart, or put the data in a table")
+        ok = False
+    if kind in ("bar", "stacked-bar") and labels > chartdata.MAX_BARS:
+        r.error(node.entries["labels"][1].pos, f"{where}.labels",
+                f"the bar chart has {labels} categories; the limit is {chartdata.MAX_BARS}",
+                hint="split the chart, draw it as a line chart, or put the data in a table")
+        ok = False
+    return ok
 
 
 def _series(r: Reader, item: Node, where: str, label_count: int) -> m.Series | None:
@@ -431,24 +479,41 @@ def _series(r: Reader, item: Node, where: str, label_count: int) -> m.Series | N
         return None
     assert isinstance(item, Mapping)
     name = r.text(item, "name", where, required=True)
-    texts = r.text_list(item, "values", where)
-    values = []
-    for j, value in enumerate(texts):
-        try:
-            number = float(value.value.replace(",", "").replace("\u2212", "-"))
-            if not math.isfinite(number):
-                raise ValueError(value.value)
+    nodes = r.sequence(item, "values", where, required=True)
+    values: list[float | None] = []
+    ok = True
+    for j, value in enumerate(nodes):
+        number = _value(r, value, f"{where}.values[{j}]")
+        if number is False:
+            ok = False
+        else:
             values.append(number)
-        except ValueError:
-            r.error(value.pos, f"{where}.values[{j}]", f"{value.value!r} is not a number",
-                    hint="write plain numbers such as 5734 or 12.5; the unit goes in 'units:'")
-    if name is None or len(values) != len(texts) or not values:
+    if name is None or not ok or not nodes:
         return None
     if len(values) != label_count:
         r.error(item.entries["values"][1].pos, f"{where}.values", f"{len(values)} values for {label_count} labels",
-                hint="give one value per label, in the order of 'labels:'")
+                hint="give one value per label, in the order of 'labels:'; a missing value is null")
         return None
     return m.Series(name, tuple(values))
+
+
+def _value(r: Reader, node: Node, where: str) -> float | bool | None:
+    """A chart's value: a number (chartdata.parse_value), None for a missing one, False when wrong."""
+    if not isinstance(node, Scalar):
+        r.error(node.pos, where, f"expected a number, found {_found(node)}", hint=chartdata.NUMBER_HINT)
+        return False
+    text = node.value.strip()
+    if not node.quoted and text in chartdata.MISSING:
+        return None
+    if not text:
+        r.error(_span(node), where, "expected a number, found nothing",
+                hint="write the number; a missing value is null (unquoted)")
+        return False
+    try:
+        return chartdata.parse_value(text)
+    except chartdata.NotANumber as exc:
+        r.error(_span(node), where, str(exc), hint=chartdata.NUMBER_HINT)
+        return False
 
 
 def _keyfigures(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
@@ -645,7 +710,8 @@ def slugify(text: str) -> str:
 REPORT_REQUIRED = ("title", "issuer", "date", "chapters")
 REPORT_OPTIONAL = ("slug", "language", "paper", "status", "embargo", "issuer_native", "subtitle",
                    "edition", "period", "occasion", "occasion_dates", "place", "subject", "keywords",
-                   "chapter_start", "lists", "contents_depth")
+                   "chapter_start", "lists", "contents_depth", "fonts", "system_fonts", "compose",
+                   "print_profile")
 
 
 def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | None = None) -> m.Report | None:
@@ -654,9 +720,14 @@ def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | 
     A long-lived process (--watch) passes `chapter_cache` so that unchanged chapter files are not read again.
     """
     path = folder / "report.yaml"
-    if not path.is_file():
-        problems.add(Position(path), "no report.yaml in the content folder",
-                     hint="pass the folder that holds report.yaml with --content")
+    try:
+        content_path(path, folder)  # checked before it is opened: a link out of the folder is never read
+    except Refused as exc:
+        missing = str(exc) == "no such file"
+        problems.add(Position(path), "no report.yaml in the content folder" if missing else f"report.yaml is {exc}",
+                     hint="pass the folder that holds report.yaml with --content" if missing
+                     else "the report is described by a YAML file, report.yaml" if isinstance(exc, NotAFile)
+                     else _OWN_FILE)
         return None
     node = load_file(path, problems)
     if node is None:
@@ -691,7 +762,10 @@ def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | 
     for t in r.text_list(node, "lists", ""):
         if t.value not in ("figures", "tables"):
             r.error(t.pos, "lists", f"expected 'figures' or 'tables', found {t.value!r}")
+    print_profile = _print_profile(r, node, folder)
     chapters = _chapters(r, folder, node, chapter_cache)
+    fonts = _fonts(r, folder, node)
+    system_fonts = r.boolean(node, "system_fonts", "", False)
     if title is None or issuer is None or date is None:
         return None
     default_slug = slugify(f"{title.value} {edition.value if edition else ''}")
@@ -718,8 +792,84 @@ def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | 
         chapter_start=r.choice(node, "chapter_start", "", ("page", "right"), "page"),
         lists=tuple(x for x in lists if x in ("figures", "tables")),
         contents_depth=int(r.choice(node, "contents_depth", "", ("1", "2", "3"), "2")),
+        compose=r.boolean(node, "compose", "", False),
         file=path,
+        fonts=fonts,
+        system_fonts=system_fonts,
+        print_profile=print_profile,
     )
+
+
+def _fonts(r: Reader, folder: Path, node: Mapping) -> tuple[m.ReportFont, ...]:
+    """`fonts:` -- each a mapping: `file` and `licence` (paths in the content folder or styles/fonts),
+    `role` (fallback, serif or sans): a real font, with its licence, inside the project."""
+    from . import fonts as f
+    from .paths import Refused
+
+    found: list[m.ReportFont] = []
+    seen: dict[Path, Position] = {}
+    for i, item in enumerate(r.sequence(node, "fonts", "")):
+        where = f"fonts[{i}]"
+        if r.mapping(item, where, ("file", "licence"), ("role",), "(a font: file, licence, role)") is None:
+            continue
+        assert isinstance(item, Mapping)
+        role = r.choice(item, "role", where, f.ROLES, "fallback")
+        paths: dict[str, Path] = {}
+        for key in ("file", "licence"):
+            text = r.text(item, key, where, required=True)
+            if text is None:
+                continue
+            value = item.entries[key][1]
+            pos = value.end_pos if isinstance(value, Scalar) else text.pos
+            try:
+                paths[key] = f.find_file(text.value, folder, f.styles_fonts())
+            except Refused as exc:
+                r.error(pos, f"{where}.{key}", f"{text.value}: {exc}",
+                        hint="name a file inside the content folder (or styles/fonts/), relative to report.yaml"
+                        if key == "file" else "every font comes with its licence: name the licence file "
+                        "shipped with the font (e.g. OFL.txt), inside the content folder")
+        if "file" not in paths:
+            continue
+        file_pos = item.entries["file"][1].pos
+        try:
+            family, weight, italic = f.font_info(paths["file"])
+        except (OSError, ValueError) as exc:
+            r.error(file_pos, f"{where}.file", f"{item.entries['file'][1].value}: {exc}",  # type: ignore[union-attr]
+                    hint="name a TrueType or OpenType font file (.ttf, .otf)")
+            continue
+        if paths["file"] in seen:
+            r.error(file_pos, f"{where}.file", "the font is listed twice")
+            continue
+        seen[paths["file"]] = file_pos
+        if "licence" in paths:
+            found.append(m.ReportFont(paths["file"], paths["licence"], role, family, weight, italic, item.pos))
+    return tuple(found)
+
+
+_OWN_FILE = "put the file itself in the content folder: folio reads nothing outside the project"
+
+
+def _print_profile(r: Reader, node: Mapping, folder: Path) -> Path | None:
+    """`print_profile: colour/press.icc`: the press's own CMYK ICC profile, for the print file's output intent."""
+    from .assets import AssetError, content_file
+
+    name = r.text(node, "print_profile", "")
+    if name is None:
+        return None
+    try:
+        path = content_file(folder, name.value, None)
+    except AssetError as exc:
+        r.error(name.pos, "print_profile", exc.message, hint=exc.hint)
+        return None
+    with open(path, "rb") as handle:
+        head = handle.read(40)
+    if head[36:40] != b"acsp" or head[12:20] != b"prtrCMYK":  # PDF/X: an output profile, for CMYK
+        kind = f"{head[12:16].decode('ascii', 'replace')} profile for {head[16:20].decode('ascii', 'replace').strip()}"
+        what = f"an ICC {kind}" if head[36:40] == b"acsp" else "not an ICC profile"
+        r.error(name.pos, "print_profile", f"{name.value!r} is {what}; the print file needs a CMYK printer profile",
+                hint="ask the print shop for the ICC profile of their press and paper (a .icc file, CMYK)")
+        return None
+    return path
 
 
 def _date(r: Reader, node: Mapping) -> dt.date | None:
@@ -770,6 +920,17 @@ def _chapters(r: Reader, folder: Path, node: Mapping, cache: ChapterCache | None
             continue
         listed.add(file_name)
         path = folder / file_name
+        try:
+            content_path(path, folder)  # checked before it is opened, as the fetcher checks images
+        except NotAFile as exc:
+            r.error(item.end_pos if isinstance(item, Scalar) else name.pos, where, f"{file_name!r} is {exc}",
+                    hint="a chapter is a YAML file beside report.yaml")
+            continue
+        except Refused as exc:
+            if str(exc) != "no such file":
+                r.error(item.end_pos if isinstance(item, Scalar) else name.pos, where, f"{file_name!r} is {exc}",
+                        hint=_OWN_FILE)
+                continue
         if not path.is_file():
             on_disk = sorted(p.name for p in folder.glob("*.y*ml") if p.name != "report.yaml")
             r.error(item.end_pos if isinstance(item, Scalar) else name.pos, where,

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from . import pipeline, progress
+from . import limits, pipeline, progress, record
 from .errors import BuildError, ContentError, format_problems
 from .paths import STYLES_DIR, TEMPLATES_DIR
 
@@ -30,18 +30,23 @@ def watched_folders(content: Path) -> tuple[Path, ...]:
     return (content.resolve(), TEMPLATES_DIR, STYLES_DIR)
 
 
-def change_filter(*outputs: Path | None) -> Callable[[object, str], bool]:
-    """Ignore our own output (a PDF or HTML written inside a watched folder) and its temporary files."""
+def change_filter(*outputs: Path | None, written: set[Path] | None = None) -> Callable[[object, str], bool]:
+    """Ignore our own output written inside a watched folder: the PDFs, the HTML, the mends record
+    beside a PDF, and their temporary files. `written` holds the paths the builds so far wrote
+    (the default output is known only once report.yaml is read); it may grow after this call."""
     from watchfiles import DefaultFilter
 
     default = DefaultFilter()
     ours = {p.resolve() for p in outputs if p is not None}
+    ours |= {record.path_for(p) for p in ours}
+    written = written if written is not None else set()
 
     def keep(change: object, path: str) -> bool:
         p = Path(path)
-        if p.suffix == ".tmp" and p.name.startswith("."):
-            return False  # write.py's temporary file, about to become the PDF
-        return default(change, path) and p.resolve() not in ours
+        if p.name.startswith(".") and p.name.endswith((".tmp", ".mends.json")):
+            return False  # write.py's temporary files, a mends record (record.py): never an input
+        resolved = p.resolve()
+        return default(change, path) and resolved not in ours and resolved not in written
 
     return keep
 
@@ -50,38 +55,74 @@ class Watcher:
     """Builds `content` again and again, warm; reports each build in one line."""
 
     def __init__(self, content: Path, options: pipeline.BuildOptions, out: TextIO, err: TextIO,
-                 quiet: bool = False) -> None:
+                 quiet: bool = False, time_limit: float | None = None, memory_limit: int | None = None) -> None:
         self.content, self.options, self.out, self.err = content, options, out, err
         self.show_progress = progress.wanted(err, quiet)
         self.warm = pipeline.Warm()
         self.last: pipeline.Result | None = None
+        self.time_limit, self.memory_limit = time_limit, memory_limit  # each rebuild's; memory: for the message
+        self.written: set[Path] = set()  # every file a build wrote: never a change to rebuild for
 
     def rebuild(self, changed: tuple[Path, ...] = ()) -> bool:
-        """One build; True when it wrote the PDF. Errors are printed, never raised."""
+        """One build; True when it wrote the PDF. Errors, even folio's own, are printed, never raised:
+        the watcher outlives any failed build (Ctrl-C and SIGTERM still stop it)."""
         self.warm.forget(changed)
         started = time.perf_counter()
         try:
-            if self.show_progress:
-                with progress.Progress(self.err) as shown:
-                    options = dataclasses.replace(self.options, progress=shown.step_started)
-                    result = pipeline.build(self.content, options, warm=self.warm)
-            else:
-                result = pipeline.build(self.content, self.options, warm=self.warm)
+            with limits.wall_time(self.time_limit):
+                try:
+                    result = self._build()
+                except Exception as exc:  # a signal's or a bound's exception the engine swallowed: that stop
+                    limits.raise_pending(exc)
+                    raise
         except ContentError as exc:
             count = len(exc.problems)
             print(format_problems(exc.problems), file=self.err)
             print(f"{count} error{'s' if count != 1 else ''}; {self._kept()}", file=self.err, flush=True)
             return False
         except BuildError as exc:
+            if exc.problems:
+                count = len(exc.problems)
+                print(format_problems(exc.problems), file=self.err)
+                print(f"{count} error{'s' if count != 1 else ''}; {self._kept()}", file=self.err, flush=True)
+            else:
+                print(f"error: {exc}", file=self.err)
+                print(self._kept(), file=self.err, flush=True)
+            return False
+        except limits.TimeLimit as exc:
+            self.warm = pipeline.Warm()  # stopped half-way: keep nothing it may have left half-made
             print(f"error: {exc}", file=self.err)
             print(self._kept(), file=self.err, flush=True)
             return False
+        except MemoryError:
+            self.warm = pipeline.Warm()
+            print(f"error: {limits.out_of_memory(self.memory_limit)}", file=self.err)
+            print(self._kept(), file=self.err, flush=True)
+            return False
+        except Exception as exc:  # a bug in folio: say so, and wait for the next change all the same
+            self.warm = pipeline.Warm()
+            print(f"internal error: {type(exc).__name__}: {exc}", file=self.err)
+            print("this is a bug in folio; run the build once with --debug for the traceback, and report it",
+                  file=self.err)
+            print(self._kept(), file=self.err, flush=True)
+            return False
         self.last = result
+        for path, _pages in [(result.path, result.pages), *result.others]:
+            self.written |= {path.resolve(), record.path_for(path.resolve())}
+        if self.options.html_out is not None:
+            self.written.add(self.options.html_out.resolve())
         what = "rebuilt" if changed else "wrote"
         because = f" after a change to {_names(changed)}" if changed else ""
         print(f"{time.strftime('%H:%M:%S')} {what} {result.path} ({result.pages} pages) in "
               f"{time.perf_counter() - started:.2f} s{because}", file=self.out, flush=True)
         return True
+
+    def _build(self) -> pipeline.Result:
+        if self.show_progress:
+            with progress.Progress(self.err) as shown:
+                options = dataclasses.replace(self.options, progress=shown.step_started)
+                return pipeline.build(self.content, options, warm=self.warm)
+        return pipeline.build(self.content, self.options, warm=self.warm)
 
     def _kept(self) -> str:
         if self.last is not None:
@@ -96,7 +137,8 @@ class Watcher:
         try:
             self.rebuild()
             print(f"watching {', '.join(_show(f) for f in folders)} (Ctrl-C to stop)", file=self.out, flush=True)
-            for changes in watch(*folders, watch_filter=change_filter(self.options.output, self.options.html_out),
+            keep = change_filter(self.options.output, self.options.html_out, written=self.written)
+            for changes in watch(*folders, watch_filter=keep,
                                  debounce=DEBOUNCE_MS, step=STEP_MS, stop_event=stop, raise_interrupt=True):
                 changed = tuple(sorted({Path(path) for _, path in changes}))
                 self.rebuild(changed)

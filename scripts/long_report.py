@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.run import make_report  # noqa: E402
+from benchmarks.run import make_report
 
 
 def main() -> None:

@@ -47,13 +47,17 @@ SCRIPTS = {
 }
 SECTIONS = ("Introduction", "Geography", "People and Society", "Economy", "Notes on Sources")
 
-# Charts use what every folio has: bar, stacked-bar and line with plain values. A value of None
-# is a gap in the data: until folio draws gaps, a series with one is left out, as the real
-# converter had to (set GAPS to the way a gap is written, e.g. "", once folio reads them).
-GAPS: str | None = None
-# Key figures as long as "1,407,181,209" (13 characters) ran past their box until issue 13's item 6:
-# 7 digits here until that is in; then 10.
-KEYFIGURE_DIGITS = 7
+# Charts: bar, stacked-bar and line with plain values, 20 categories, negative values; a value
+# of None is a gap in the data, written `null` (unquoted). Set GAPS to None to leave out a
+# series with a gap (as a folio without gaps needed).
+
+
+class Raw(str):
+    """A scalar written as it is, unquoted (`null`)."""
+
+
+GAPS: str | None = Raw("null")
+KEYFIGURE_DIGITS = 10  # "1,407,181,209": 13 characters in a key-figures box
 # Words in a long note. Notes of 90-160 words left the preflight (issue 13 time) with a few
 # notes that took their calls over and loose lines it could not mend in a 6-chapter build:
 # `--long-notes 90 160` writes those again.
@@ -63,6 +67,8 @@ LONG_NOTE = (60, 110)
 # ---------------------------------------------------------------- YAML, written by hand
 
 def _scalar(value: Any) -> str:
+    if isinstance(value, Raw):
+        return str(value)
     return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
 
 
@@ -225,7 +231,7 @@ def chart(kind: str, labels: list[str], series: list[dict[str, Any]], caption: s
             if GAPS is None:
                 continue  # folio cannot draw a gap yet: the series is left out
             s = {**s, "values": [GAPS if v is None else v for v in s["values"]]}
-        kept.append({"name": s["name"], "values": [str(v) for v in s["values"]]})
+        kept.append({"name": s["name"], "values": [v if isinstance(v, Raw) else str(v) for v in s["values"]]})
     return {"chart": kind, "labels": labels, "series": kept, "units": units, "alt": alt,
             "caption": caption + w.note(), "source": f"National accounts.{w.note()}", "table": "true"}
 

@@ -46,7 +46,7 @@ def test_images_inside_the_folder_are_found(folder: Path) -> None:
     ("images/missing.png", "no file 'images/missing.png'"),
     ("notes.txt", "is not an image"),
     ("fake.png", "is not an image"),
-    ("images", "no file 'images'"),
+    ("images", "'images' is a folder, not a file"),
     ("", "is not a file name"),
 ])
 def test_refused_paths_say_why(folder: Path, name: str, message: str) -> None:

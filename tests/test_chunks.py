@@ -189,8 +189,9 @@ def test_a_watch_rebuild_in_parts(tmp_path: Path) -> None:
 
 
 def test_an_error_in_a_part_is_told_once_and_the_last_pdf_stays(tmp_path: Path, capfd: pytest.CaptureFixture) -> None:
-    """A part's engine error (here a character no bundled font has) fails the build with the
-    content's line, the other part is stopped without a word, and the last PDF is kept."""
+    """A part's engine error (here a character no bundled font has, in a report that lets the machine's
+    fonts stand in, built with --bundled-fonts-only: the engine finds it) fails the build with the
+    content's line, told once, and the last PDF is kept."""
     from .conftest import run_cli
 
     content = tmp_path / "briefing"
@@ -198,14 +199,43 @@ def test_an_error_in_a_part_is_told_once_and_the_last_pdf_stays(tmp_path: Path, 
     chapter = content / "20-access.yaml"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("the Centre, already", "the Centre \u2603 already"),
                        encoding="utf-8")
+    with (content / "report.yaml").open("a", encoding="utf-8") as report:
+        report.write("system_fonts: true\n")
     pdf = tmp_path / "b.pdf"
     pdf.write_bytes(b"%PDF- yesterday's")
     run = run_cli("--content", content, "-o", pdf, "--jobs", "2", "--bundled-fonts-only", "--fresh")
     captured = capfd.readouterr()
     assert run.code == 1
-    assert "20-access.yaml:11:24: error: no font has the character U+2603" in run.err
+    assert run.err.count("error: no font of the report has the character U+2603 SNOWMAN") == 1
+    assert "20-access.yaml:11:24: error: no font of the report has the character U+2603" in run.err
     assert "Traceback" not in run.err + captured.err + captured.out
     assert pdf.read_bytes() == b"%PDF- yesterday's"
+
+
+def test_the_errors_of_every_part_are_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two parts fail: both parts' problems are told, not only the first failing part's."""
+    from folio import pipeline
+    from folio.errors import ContentError, Position, Problem
+
+    from .conftest import run_cli
+
+    content = tmp_path / "briefing"
+    shutil.copytree(BRIEFING, content)
+    real = pipeline._layout
+
+    def failing(prepared, html, *args, **kwargs):  # in each worker: a part with a chapter fails
+        found = re.search(r'data-src="([^":]+\.yaml):(\d+)', html)
+        if found:
+            raise ContentError([Problem(Position(content / found.group(1), int(found.group(2)), 1),
+                                        f"part failed: {found.group(1)}")])
+        return real(prepared, html, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_layout", failing)
+    run = run_cli("--content", content, "-o", tmp_path / "b.pdf", "--jobs", "2", "--fresh")
+    assert run.code == 1
+    failed = set(re.findall(r"error: part failed: (\S+)", run.err))
+    assert len(failed) >= 2, run.err  # every part of the body failed, and every one is told
+    assert f"{len(failed)} errors" in run.err
 
 
 def test_a_note_carried_past_the_end_of_a_part(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from folio.cli import main
 from folio.errors import ContentError
 from folio.pipeline import load, prepare
 
-from .conftest import MINIMAL_CHAPTER, MINIMAL_REPORT, Run, run_cli, write_report
+from .conftest import MINIMAL_CHAPTER, MINIMAL_REPORT, ROOT, Run, run_cli, write_report
 
 CHECKED = "nothing written (--check)."
 
@@ -407,6 +407,102 @@ def test_nul_and_bidi_override_are_refused(tmp_path, monkeypatch) -> None:
         """)
 
 
+def test_a_bad_byte_after_accented_letters_is_located_by_character(tmp_path, monkeypatch) -> None:
+    # the column was counted in bytes: three columns too far after "café été"
+    chapter = "title: One\nblocks:\n  - café été \udce9 x\n".encode("utf-8", "surrogateescape")
+    run = check(tmp_path, monkeypatch, chapter)
+    expect(run, f"""
+        content/10-one.yaml:3:14: error: byte 0xe9 is not UTF-8
+          3 |   - café été \ufffd x
+            |              ^
+          hint: save the file as UTF-8 (most editors offer it under 'Save as' or 'Encoding')
+        1 error; {CHECKED}
+        """)
+
+
+def test_line_and_paragraph_separators_are_refused_on_the_editors_line(tmp_path, monkeypatch) -> None:
+    # YAML reads U+0085, U+2028 and U+2029 as line breaks, editors do not: every line number after
+    # one drifted, and the quoted line was cut at it
+    run = check(tmp_path, monkeypatch, "title: One\nblocks:\n  - a\x85b\n  - c\u2028d\u2029\n  - e: f: g\n".encode())
+    hint = "replace it with a line break or a space: YAML would read it as a line break that editors do not show"
+    expect(run, f"""
+        content/10-one.yaml:3:6: error: character U+0085 is not allowed in content
+          3 |   - a\ufffdb
+            |      ^
+          hint: {hint}
+        content/10-one.yaml:4:6: error: character U+2028 is not allowed in content
+          4 |   - c\ufffdd\ufffd
+            |      ^
+          hint: {hint}
+        content/10-one.yaml:4:8: error: character U+2029 is not allowed in content
+          4 |   - c\ufffdd\ufffd
+            |        ^
+          hint: {hint}
+        3 errors; {CHECKED}
+        """)
+
+
+def test_c1_controls_and_noncharacters_are_located(tmp_path, monkeypatch) -> None:
+    # PyYAML's own "<unicode string>, position N" wording came out instead of file:line:col
+    run = check(tmp_path, monkeypatch, "title: One\nblocks:\n  - a\x90b\n  - \uffff \ufdd0 \U0010ffff\n".encode())
+    noncharacter = "delete it: a noncharacter is never text (it may come from a damaged file or a conversion)"
+    expect(run, f"""
+        content/10-one.yaml:3:6: error: character U+0090 is not allowed in content
+          3 |   - a\ufffdb
+            |      ^
+          hint: delete it; it is invisible in most editors (a control or text-direction character)
+        content/10-one.yaml:4:5: error: character U+FFFF is not allowed in content
+          4 |   - \ufffd \ufffd \ufffd
+            |     ^
+          hint: {noncharacter}
+        content/10-one.yaml:4:7: error: character U+FDD0 is not allowed in content
+          4 |   - \ufffd \ufffd \ufffd
+            |       ^
+          hint: {noncharacter}
+        content/10-one.yaml:4:9: error: character U+10FFFF is not allowed in content
+          4 |   - \ufffd \ufffd \ufffd
+            |         ^
+          hint: {noncharacter}
+        4 errors; {CHECKED}
+        """)
+
+
+def test_the_caret_stands_under_the_character_after_wide_and_combining_ones(tmp_path, monkeypatch) -> None:
+    # a CJK character takes two cells of the terminal, a combining accent none
+    run = check(tmp_path, monkeypatch, "title: One\nblocks:\n  - 日本 e\u0301\x90\n".encode())
+    assert run.err.splitlines()[:3] == [
+        "content/10-one.yaml:3:10: error: character U+0090 is not allowed in content",
+        "  3 |   - 日本 e\u0301\ufffd",
+        "    | " + " " * 10 + "^"]
+
+
+def test_a_file_with_lone_cr_line_ends_is_counted_as_an_editor_counts_it(tmp_path, monkeypatch) -> None:
+    chapter = "title: One\nblocks:\n  - a\x90\n  - b: c: d\n"
+    with_lf = check(tmp_path, monkeypatch, chapter.encode())
+    with_cr = check(tmp_path, monkeypatch, chapter.replace("\n", "\r").encode())
+    assert with_cr.err == with_lf.err
+    assert with_cr.err.startswith("content/10-one.yaml:3:6: error: character U+0090")
+
+
+def test_a_character_the_parser_refuses_is_located_even_past_the_decoder() -> None:
+    from folio.errors import Problems
+    from folio.source import load_text
+
+    problems = Problems()
+    assert load_text(Path("x.yaml"), "title: One\nblocks:\n  - a\x90b\n", problems) is None
+    assert [(str(p.position), p.message) for p in problems.items] == [
+        ("x.yaml:3:6", "character U+0090 is not allowed in content")]
+
+
+def test_lines_and_columns_are_an_editors() -> None:
+    from folio.errors import line_and_column, split_lines
+
+    assert split_lines("a\r\nb\rc\nd\x85e\u2028f\n") == ["a", "b", "c", "d\x85e\u2028f"]
+    text = "é\r\nab\rc"
+    assert [line_and_column(text, i) for i in range(len(text))] == [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2),
+                                                                     (2, 3), (3, 1)]
+
+
 def test_several_documents_in_one_file(tmp_path, monkeypatch) -> None:
     run = check(tmp_path, monkeypatch, "title: One\nblocks: [x]\n---\ntitle: Two\n")
     expect(run, f"""
@@ -510,16 +606,36 @@ def test_javascript_link_is_refused(tmp_path, monkeypatch) -> None:
         content/10-one.yaml:3:18: error: blocks[0]: link to 'javascript:alert(1)' is not allowed
           3 |   - Click [here](javascript:alert(1)).
             |                  ^^^^^^^^^^^^^^^^^^^
-          hint: links may use https:// or mailto: only; for a place in the report use [](#id)
+          hint: links may use https://, http:// or mailto: only; for a place in the report use [](#id)
         1 error; {CHECKED}
         """)
 
 
-@pytest.mark.parametrize("href", ["http://example.org", "file:///etc/passwd", "data:text/html,x", "//evil.example"])
+@pytest.mark.parametrize("href", ["file:///etc/passwd", "data:text/html,x", "//evil.example", "JavaScript:x", "ftp://x"])
 def test_other_link_schemes_are_refused(tmp_path, monkeypatch, href: str) -> None:
     run = check(tmp_path, monkeypatch, f"title: One\nblocks:\n  - See [this]({href}).\n")
     assert run.code == 1
     assert f"error: blocks[0]: link to '{href}' is not allowed" in run.err
+
+
+def test_http_https_and_mailto_links_are_legal(tmp_path) -> None:
+    # a link is an annotation in the PDF, never fetched: a plain http site is as legal as https
+    folder = write_report(tmp_path / "content", MINIMAL_REPORT, {"10-one.yaml": (
+        "title: One\nblocks:\n  - See [the site](http://example.org/a), [this](HTTPS://example.org)"
+        " and [us](mailto:a@example.org).\n")})
+    html = prepare(folder).html
+    assert '<a href="http://example.org/a">the site</a>' in html
+    assert '<a href="HTTPS://example.org">this</a>' in html
+    assert '<a href="mailto:a@example.org">us</a>' in html
+
+
+def test_escaped_markup_characters_are_printed_as_written(tmp_path) -> None:
+    folder = write_report(tmp_path / "content", MINIMAL_REPORT, {"10-one.yaml": (
+        "title: One\nblocks:\n  - province\\* and \\*not emphasis\\* \\[not a link\\](https://e.org)\n"
+        "  - 'snake\\_case, \\[^n1] and (c) 2024...'\n")})
+    html = prepare(folder).html
+    assert "province* and *not emphasis* [not a link](https://e.org)" in html
+    assert "snake_case, [^n1] and (c) 2024\u2026" in html
 
 
 # ---------------------------------------------------------------- the run as a whole
@@ -602,7 +718,6 @@ def test_debug_traceback_reaches_the_terminal(tmp_path) -> None:
     import subprocess
     import sys
 
-    from .conftest import ROOT
 
     write_report(tmp_path / "content", chapters={"10-one.yaml": "titel: One\nblocks: [x]\n"})
     done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--content", str(tmp_path / "content"),
@@ -651,3 +766,85 @@ def test_required_text_cannot_be_empty_even_quoted(tmp_path, monkeypatch) -> Non
           hint: write the text after the colon, or remove the line
         1 error; {CHECKED}
         """)
+
+
+# ---------------------------------------------------------------- ids the templates use (issue 17)
+
+
+def test_an_id_the_templates_use_is_refused(tmp_path, monkeypatch) -> None:
+    run = check(tmp_path, monkeypatch, """\
+        title: One
+        id: contents-title
+        sections:
+          - title: Figures
+            id: list-of-figures
+            blocks:
+              - table: Counts
+                id: list-of-tables
+                columns: [a]
+                rows: [["1"]]
+          - title: Contents Title
+            blocks: [x]
+        """)
+    used = "is one the templates use for their own (templates/contents.html:"
+    heads = [line for line in run.err.splitlines() if ": error: " in line]
+    lists_line = next(i for i, line in enumerate((ROOT / "templates" / "contents.html").read_text().splitlines(), 1)
+                      if 'id="list-of-{{ kind }}"' in line)
+    assert heads == [  # an id made from a title ("Contents Title") is the build's: it takes a free one
+        f"content/10-one.yaml:2:1: error: id: id 'contents-title' {used}4)",
+        f"content/10-one.yaml:5:5: error: sections[0].id: id 'list-of-figures' {used}{lists_line})",
+        f"content/10-one.yaml:7:9: error: id 'list-of-tables' {used}{lists_line})",
+    ]
+    assert run.err.count("  hint: choose another id: those the templates write are theirs alone\n") == 3
+    assert "  2 | id: contents-title\n    | ^^^^^^^^^^^^^^^^^^\n" in run.err
+    assert run.err.endswith(f"3 errors; {CHECKED}\n")
+
+
+def test_reserved_ids_are_read_from_the_templates(tmp_path) -> None:
+    from folio.resolve import template_ids
+
+    folder = tmp_path / "templates"
+    (folder / "blocks").mkdir(parents=True)
+    (folder / "cover.html").write_text('<section class="cover" id="cover">\n<h1 id=\'cover-title\'>{{ t }}</h1>\n'
+                                       '<p id="{{ doc.id }}"></p><p id="part-{{ n }}-x"></p>'
+                                       '<b data-id="not-an-id"></b></section>\n')
+    (folder / "blocks" / "note.html").write_text('<aside id="fn-{{ block.n }}"></aside>\n')
+    reserved = template_ids(folder)
+    assert reserved.exact == {"cover": "templates/cover.html:1", "cover-title": "templates/cover.html:2"}
+    assert reserved.prefixes == {"part-": "templates/cover.html:3", "fn-": "templates/blocks/note.html:1"}
+    assert reserved.clash("fn-12") == "templates/blocks/note.html:1"
+    assert reserved.clash("covers") == reserved.clash("my-cover") == ""
+
+
+def test_every_id_in_the_html_is_unique(tmp_path) -> None:
+    """Generated ids (numbered blocks' anchors, notes and their calls) never meet an author's or a template's."""
+    import re
+    from collections import Counter
+
+    report = MINIMAL_REPORT.replace("chapters:\n", "lists: [figures, tables]\nchapters:\n")
+    chapter = """\
+        title: Note
+        sections:
+          - title: Figure 1
+            blocks:
+              - A call.[^one]
+              - table: Counts
+                columns: [a]
+                rows: [["1"]]
+          - title: Table 1
+            id: call-one
+            blocks:
+              - figure: dot.svg
+                alt: A dot.
+                caption: A dot
+          - title: Note one
+            blocks: [x]
+        notes:
+          one: The note.
+        """
+    content = write_report(tmp_path / "content", report, {"10-one.yaml": chapter})
+    (content / "dot.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><circle r="1"/></svg>')
+    html = prepare(content).html
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    assert [ident for ident, count in ids.items() if count > 1] == []
+    assert {"figure-1", "table-1", "call-one", "note-one"} <= set(ids)

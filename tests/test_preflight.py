@@ -371,6 +371,83 @@ def test_mends_applied_in_one_pass_as_one_at_a_time() -> None:
         assert preflight.apply_mends(html, mends) == _apply_one_at_a_time(html, mends)
 
 
+# ---------------------------------------------------------------- the summary tells the truth
+
+
+def _report_of(layouts: list[list[preflight.Defect]], start: dict[str, preflight.Mend] | None = None,
+               monkeypatch: pytest.MonkeyPatch | None = None, passes: int = preflight.MAX_PASSES
+               ) -> preflight.PreflightReport:
+    """preflight.run on layouts that show these defects in turn (the last one repeated)."""
+    from types import SimpleNamespace
+
+    shown = iter(layouts)
+    last: list[preflight.Defect] = []
+
+    def inspect(document: object) -> tuple:
+        nonlocal last
+        last = next(shown, last)
+        return last, preflight.Figures(), preflight.Pages([], {}, {}, [])
+
+    assert monkeypatch is not None
+    monkeypatch.setattr(preflight, "inspect_pages", inspect)
+    monkeypatch.setattr(preflight, "_settle_on_galleys", lambda *args: 0)
+    _, report = preflight.run(lambda html: SimpleNamespace(document=html), lambda mends: "html",
+                              preflight.Options(max_passes=passes), {}, start)
+    return report
+
+
+def test_a_defect_a_mend_brought_is_told_as_such(monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    # keeping "poten-tial" whole left a loose line, then reported only as "left (appeared while mending)"
+    hyphen = preflight.Defect("hyphen-break", 3, "a.yaml:4", "the poten- / tial", word=("potential", 1))
+    loose = preflight.Defect("loose", 3, "a.yaml:4", "the line that got loose", free=0.3, zone=13.0)
+    report = _report_of([[hyphen], [loose]], monkeypatch=monkeypatch)
+    lines = report.lines()
+    assert lines[0].endswith("-- mended: no hyphen in 'potential'")
+    tried = len(preflight.LADDERS["loose"])
+    assert lines[1].startswith("page 3: loose line: \"the line that got loose\"")
+    told = re.search(r" -- left: not in the first layout; it appeared after its block was mended "
+                     rf"\(no hyphen in 'potential'; (\d) of the {tried} mend\(s\) for it tried in later "
+                     r"layouts, none better\)$", lines[1])
+    assert told and int(told.group(1)) > 1
+    assert "1 defect(s) found, 1 mended, 1 left (1 of them appeared while mending)" in lines[-1]
+
+
+def test_a_part_laid_out_again_from_its_own_mends_is_not_the_last_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "started from the last build's mends for 8 block(s)" on a first build and under --fresh: a part
+    # laid out again under its true folio (chunks.py) started from the mends it had just made
+    import concurrent.futures
+
+    from folio import chunks
+
+    widows = [preflight.Defect("widow", 1, f"a.yaml:{n}", f"line {n}") for n in range(8)]
+    first = _report_of([widows, []], monkeypatch=monkeypatch)
+    assert first.reused == 0 and len(first.final_mends) == 8
+    job = chunks.Job(1, "html", {}, {}, preflight.MAX_PASSES, True, [])
+    front = chunks.Job(0, "front", {}, {}, preflight.MAX_PASSES, True, [])
+    run = chunks._Run([job], front, None, None, None, None)  # type: ignore[arg-type]
+    submitted: list[chunks.Job] = []
+    monkeypatch.setattr(run, "submit", submitted.append)
+    run.results = {0: chunks.PartResult(0, pages=2, report=_report_of([[]], monkeypatch=monkeypatch)),
+                   1: chunks.PartResult(1, pages=5, first_folio=7, report=first)}  # its true first folio is 3
+    run.again_where_stale()
+    [again_job] = [j for j in submitted if j.index == 1]
+    assert again_job.passes == 0 and len(again_job.start) == 8
+    again = _report_of([[]], again_job.start, monkeypatch, passes=0)
+    assert again.reused == 8  # what preflight.run alone says: its start
+    done: concurrent.futures.Future = concurrent.futures.Future()
+    done.set_result(chunks.PartResult(1, pages=5, first_folio=3, report=again))
+    run.pending[done] = again_job
+    run.collect({done})
+    told = run.results[1].report
+    assert told is not None and told.reused == 0
+    assert "last build's mends" not in told.summary()
+    assert "8 defect(s) found, 8 mended, 0 left" in told.summary()
+    assert len(told.passes) == len(first.passes) + 1
+    assert told.mends == first.mends
+
+
 def _lay_unchecked(html: str) -> typeset.Laid:
     return typeset.layout(html, PROJECT_ROOT.as_uri() + "/", (STYLES_DIR,), check_notes=False)
 

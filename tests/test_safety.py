@@ -49,7 +49,7 @@ def project(tmp_path: Path) -> Path:
     ("ftp://example.org/x.png", "ftp addresses are not fetched; only files inside the project can be used"),
     ("file://host/share/x.png", "a file on another machine (host) cannot be used"),
     ("images/missing.png", "no such file"),
-    ("images", "not a file"),
+    ("images", "a folder, not a file"),
 ])
 def test_project_file_refuses(project: Path, name: str, why: str) -> None:
     with pytest.raises(Refused) as caught:
@@ -179,9 +179,12 @@ def test_check_refuses_a_template_naming_a_file_outside(tmp_path: Path, template
     write_report(tmp_path / "content")
     run = run_cli("--content", "content", "--check")
     hint = "  hint: templates may only name files inside the project (styles/, the content folder)\n"
-    assert run.err == ("<the rendered HTML>: error: file:///etc/passwd: it is outside the project\n" + hint
-                       + "<the rendered HTML>: error: ../../etc/hostname: it is outside the project\n" + hint
-                       + "2 errors; nothing written (--check).\n")
+    # at the template's line that names it (the templates are copied into tmp_path: see the fixture)
+    line = len(base.read_text().split("file:///etc/passwd")[0].splitlines())
+    assert f"templates/base.html:{line}:30: error: file:///etc/passwd: it is outside the project\n" in run.err
+    assert f"templates/base.html:{line + 1}:11: error: ../../etc/hostname: it is outside the project\n" in run.err
+    assert run.err.count(hint) == 2 and "<the rendered HTML>" not in run.err
+    assert run.err.endswith("2 errors; nothing written (--check).\n")
 
 
 def test_check_refuses_a_stylesheet_naming_a_file_outside(tmp_path: Path, monkeypatch) -> None:
@@ -342,6 +345,7 @@ SYSTEM_PLACES = (
     # ctypes.util.find_library, which WeasyPrint's import falls back to, runs ldconfig and gcc:
     "/sbin/ldconfig", "/usr/bin/gcc", "/usr/bin/ld", "/usr/lib/gcc/", "/usr/libexec/gcc/",
     "/dev/null", "/dev/urandom",
+    "/sys/devices/system/cpu/possible",  # numpy's BLAS counts the processors as it loads (charts: matplotlib)
 )
 
 
@@ -365,6 +369,32 @@ def strace_works() -> bool:
         return False
     probe = subprocess.run(["strace", "-qq", "-e", "trace=none", "true"], capture_output=True)
     return probe.returncode == 0
+
+
+SVG_OUTSIDE = "(line 1 of the SVG) refers to '{}' in {}"
+IMAGE_ERRORS = {  # report (or html:case) in tests/hostile.py -> what its error says
+    "image-truncated": [
+        "10-one.yaml:6:18: error: sections[0].blocks[0].figure: 'cut.jpg' does not decode completely",
+        "10-one.yaml:7:18: error: sections[0].blocks[1].figure: 'cut.png' does not decode completely"],
+    "image-pixels": ["10-one.yaml:6:18: error: sections[0].blocks[0].figure: 'big.png' is 11000 x 11000 pixels "
+                     "(121.0 megapixels); the limit is 50 megapixels"],
+    "image-use-bomb": ["10-one.yaml:6:18: error: sections[0].blocks[0].figure: 'bomb.svg' expands to more than "
+                       "100,000 elements"],
+    "image-svg-import": ["'import.svg' (line 1 of the SVG) imports a stylesheet (@import) in its <style>"],
+    "image-svg-outside": [
+        "'dotdot.svg' (line 1 of the SVG) has an <image> of '../../../../../../etc/passwd': it is outside the project",
+        "'fill.svg' " + SVG_OUTSIDE.format("file:///etc/passwd#g", "fill='url(file:///etc/passwd#g)'"),
+        "'image.svg' " + SVG_OUTSIDE.format("file:///etc/passwd", "<image>"),
+        "'import.svg' (line 1 of the SVG) imports a stylesheet (@import) in its <style>",
+        "'use.svg' " + SVG_OUTSIDE.format("file:///etc/passwd#x", "<use>")],
+    "html:truncated-image": ["cut.png: refused: does not decode completely"],
+    "html:pixels-image": ["big.png: refused: is 11000 x 11000 pixels"],
+    "html:use-bomb-image": ["bomb.svg: refused: expands to more than 100,000 elements"],
+    "html:svg-import-image": ["import.svg: refused: (line 1 of the SVG) imports a stylesheet"],
+    "html:svg-outside-image": ["image.svg: refused: " + SVG_OUTSIDE.format("file:///etc/passwd", "<image>"),
+                               "fill.svg: refused: " + SVG_OUTSIDE.format("file:///etc/passwd#g",
+                                                                          "fill='url(file:///etc/passwd#g)'")],
+}
 
 
 def test_hostile_suite_opens_nothing_outside_and_connects_nowhere(tmp_path: Path) -> None:
@@ -406,13 +436,27 @@ def test_hostile_suite_opens_nothing_outside_and_connects_nowhere(tmp_path: Path
     assert not Path("/tmp/pwned").exists()
     results = summary["results"]
     built = {name for name, r in results.items() if r["code"] == 0}
-    assert built == {"yaml-1.1", "bom-crlf", "html-and-jinja", "long-words", "html:iframe"}
+    assert built == {"yaml-1.1", "bom-crlf", "html-and-jinja", "long-words", "chart", "http-link", "html:iframe"}
+    # issue 17: links out, pipes and folders where files should be, reserved ids; each said as it is
+    from .hostile import NOT_PLAIN, SECRET
+
+    assert os.path.realpath(tmp_path / "suite" / "secret.yaml") not in summary["opened"]
+    for name, message in NOT_PLAIN.items():
+        assert results[name]["code"] == 1 and message in results[name]["err"], (name, results[name]["err"])
     for name, result in results.items():
+        assert SECRET.strip() not in result["err"] and "root:" not in result["err"], (name, result["err"])
         assert "Traceback" not in result["err"]
         if name.startswith("html:") and result["code"]:
             assert "refused: " in result["err"], result["err"]
         elif result["code"]:
             assert result["err"].endswith("no PDF written (the last one is unchanged).\n"), result["err"]
+    # Images (issues 17 and 18): each refused at its figure's line, naming the file, in a moment.
+    for name, messages in IMAGE_ERRORS.items():
+        for message in messages:
+            assert message in results[name]["err"], results[name]["err"]
+        if not name.startswith("html:"):
+            assert results[name]["err"].count(": error: ") == len(messages), results[name]["err"]
+            assert results[name]["seconds"] < 30, results[name]
 
 
 # ---------------------------------------------------------------- image paths in content
@@ -425,10 +469,81 @@ def test_a_character_no_font_has_fails_the_build_where_it_is_written(tmp_path: P
     (tmp_path / "out.pdf").write_bytes(b"%PDF old")
     run = run_cli("--content", "content", "-o", "out.pdf")
     assert run.code == 1
-    assert run.err == ("content/10-one.yaml:5:19: error: no font has the character U+E000 (it would print as "
-                       ".notdef, an empty box)\n"
+    assert run.err == ("content/10-one.yaml:5:19: error: no font of the report has the character U+E000 "
+                       "(a private-use character)\n"
                        "  5 |       - A private \ue000 character.\n"
                        "    |                   ^\n"
-                       "  hint: the fonts in styles/fonts/ lack it: write it another way, or add a font that has it\n"
+                       "  hint: write the text another way, or add a font made for it to report.yaml under 'fonts:' "
+                       "(see the README, \"Fonts\")\n"
                        "1 error; no PDF written (the last one is unchanged).\n")
     assert (tmp_path / "out.pdf").read_bytes() == b"%PDF old"
+
+
+# ---------------------------------------------------------------- content files: the images' rule (issue 17)
+
+
+def test_a_chapter_linked_from_outside_is_refused_at_its_entry(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    report = ("title: Test Report\nissuer: Test Mission\ndate: 2021-02-09\n"
+              "chapters:\n  - 10-one.yaml\n  - 20-two.yaml\n")
+    content = write_report(tmp_path / "content", report, {})
+    (content / "drafts").mkdir()
+    (content / "drafts" / "two.yaml").write_text("title: Two\nblocks: [x]\n")
+    (tmp_path / "outside.yaml").write_text("title: Outside\nblocks: [a secret paragraph]\n")
+    (content / "10-one.yaml").symlink_to(tmp_path / "outside.yaml")
+    (content / "20-two.yaml").symlink_to("drafts/two.yaml")  # a link inside the folder is fine
+    run = run_cli("--content", "content", "--check")
+    assert (run.code, run.err) == (1, (
+        "content/report.yaml:5:5: error: chapters[0]: '10-one.yaml' is a symbolic link to a file outside the "
+        "content folder\n"
+        "  5 |   - 10-one.yaml\n"
+        "    |     ^^^^^^^^^^^\n"
+        "  hint: put the file itself in the content folder: folio reads nothing outside the project\n"
+        "1 error; nothing written (--check).\n"))
+
+
+def test_report_yaml_linked_to_a_system_file_is_never_opened(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "report.yaml").symlink_to("/etc/passwd")
+    opened: list[str] = []
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda path, *args, **kw: opened.append(os.fspath(path)) or real_open(path, *args,
+                                                                                                            **kw))
+    run = run_cli("--content", "content", "--check")
+    assert (run.code, run.err) == (1, (
+        "content/report.yaml: error: report.yaml is a symbolic link to a file outside the content folder\n"
+        "  hint: put the file itself in the content folder: folio reads nothing outside the project\n"
+        "1 error; nothing written (--check).\n"))
+    assert not [path for path in opened if "report.yaml" in path or "passwd" in path]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_something_that_is_no_file_where_a_chapter_should_be(tmp_path: Path, monkeypatch, kind: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    content = write_report(tmp_path / "content", chapters={})
+    if kind == "fifo":
+        os.mkfifo(content / "10-one.yaml")  # opening it to read would wait for a writer forever
+    else:
+        (content / "10-one.yaml").mkdir()
+    what = "a named pipe (FIFO), not a file" if kind == "fifo" else "a folder, not a file"
+    done = subprocess.run([sys.executable, "-c", "import sys; from folio.cli import main; "
+                           "raise SystemExit(main(['--content', 'content', '--check']))"],
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stderr) == (1, (
+        f"content/report.yaml:6:5: error: chapters[0]: '10-one.yaml' is {what}\n"
+        "  6 |   - 10-one.yaml\n"
+        "    |     ^^^^^^^^^^^\n"
+        "  hint: a chapter is a YAML file beside report.yaml\n"
+        "1 error; nothing written (--check).\n"))
+
+
+def test_a_pipe_swapped_in_after_the_check_is_never_waited_on(tmp_path: Path) -> None:
+    from folio.errors import Problems
+    from folio.source import load_file
+
+    os.mkfifo(tmp_path / "10-one.yaml")
+    problems = Problems()
+    assert load_file(tmp_path / "10-one.yaml", problems) is None  # returns at once: opened without blocking
+    assert [p.message for p in problems.items] == ["not a regular file (a folder, a named pipe or a device?)"]

@@ -104,13 +104,14 @@ def test_khmer_is_drawn_from_the_bundled_fonts_only(khmer_pdf: Path) -> None:
     assert all(name.startswith("Report-") for name in names), names
 
 
-def test_a_missing_glyph_fails_the_build_with_bundled_fonts_only(tmp_path: Path) -> None:
+def test_a_missing_glyph_fails_the_build(tmp_path: Path) -> None:
+    """By default (no flag): no font of the machine stands in; the character is found before layout."""
     chapter = "title: Snow\nsections:\n  - title: A\n    blocks:\n      - A snowman ☃.\n"
     content = write_report(tmp_path / "c", (KHMER / "report.yaml").read_text(encoding="utf-8"),
                            {"10-khmer.yaml": chapter})
-    result = run_cli("--content", content, "-o", tmp_path / "x.pdf", "--bundled-fonts-only")
+    result = run_cli("--content", content, "-o", tmp_path / "x.pdf")
     assert result.code == 1
-    assert ".notdef" in result.err and "U+2603" in result.err
+    assert "10-khmer.yaml:5:19: error: no font of the report has the character U+2603 SNOWMAN" in result.err
 
 
 def test_khmer_without_spaces_wraps_inside_the_text_block(khmer_pdf: Path) -> None:

@@ -173,3 +173,150 @@ def test_a_warm_rebuild_starts_from_the_last_mends(tmp_path: Path) -> None:
     changed = html.replace(f'data-src="{key}">', f'data-src="{key}">Changed. ', 1)
     assert key not in warm.start_mends(changed)
     assert len(warm.start_mends(changed)) == len(mended) - 1
+
+
+def start_watching(content: Path, options: pipeline.BuildOptions) -> tuple[Watcher, threading.Event, threading.Thread,
+                                                                          io.StringIO, io.StringIO]:
+    out, err = io.StringIO(), io.StringIO()
+    watcher = Watcher(content, options, out, err)
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    wait_for(lambda: "watching" in out.getvalue() or not thread.is_alive())
+    time.sleep(0.5)
+    return watcher, stop, thread, out, err
+
+
+@pytest.mark.parametrize("where", ["-o inside", "default output inside"])
+def test_output_inside_the_content_folder_rebuilds_once_per_change(tmp_path: Path, where: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its own PDF, the mends record beside it and their temporary files are no change to rebuild for."""
+    content = write_report(tmp_path / "content")
+    if where == "-o inside":
+        options = pipeline.BuildOptions(output=content / "report.pdf")
+    else:  # build/<slug>.pdf, below the folder the command runs in: the content folder itself
+        monkeypatch.chdir(content)
+        options = pipeline.BuildOptions()
+    _watcher, stop, thread, out, err = start_watching(content, options)
+    try:
+        assert "wrote" in out.getvalue(), err.getvalue()
+        (content / "10-one.yaml").write_text(MINIMAL_CHAPTER.replace("A paragraph", "One edit"), encoding="utf-8")
+        wait_for(lambda: "rebuilt" in out.getvalue())
+        time.sleep(4)  # ten rebuilds' time: an output taken for a change would rebuild again by now
+        assert out.getvalue().count("rebuilt") == 1, out.getvalue()
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert list(content.glob(".*.tmp")) == []
+
+
+def test_the_mends_record_and_temporary_files_are_never_changes(tmp_path: Path) -> None:
+    from folio.watch import change_filter
+
+    keep = change_filter(None, None, written={(tmp_path / "content" / "build" / "x.pdf").resolve()})
+    assert not keep(None, str(tmp_path / "content" / ".out.pdf.mends.json"))
+    assert not keep(None, str(tmp_path / "content" / ".out.pdf.mends.json.abcd1234.tmp"))
+    assert not keep(None, str(tmp_path / "content" / "build" / "x.pdf"))
+    assert keep(None, str(tmp_path / "content" / "report.yaml"))
+
+
+CHART_CHAPTER = """\
+title: One
+sections:
+  - title: First Section
+    blocks:
+      - chart: bar
+        labels: ["{label}", "b"]
+        series:
+          - name: S
+            values: [1, 2]
+        alt: Two bars.
+"""
+
+
+def test_the_watcher_outlives_an_internal_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug of folio's in one rebuild (here a chart's drawing raising, as matplotlib did on "$$") is said,
+    and the next save rebuilds."""
+    from folio import charts
+
+    real = charts.render_svg
+
+    def render_svg(data: charts.ChartData, home: Path | None = None) -> str:
+        if any("$$" in label for label in data.labels):
+            raise ValueError("a stand-in for a failure inside the chart library")
+        return real(data, home)
+
+    monkeypatch.setattr(charts, "render_svg", render_svg)
+    content = write_report(tmp_path / "content", chapters={"10-one.yaml": CHART_CHAPTER.format(label="a")})
+    pdf = tmp_path / "out" / "report.pdf"
+    _watcher, stop, thread, out, err = start_watching(content, pipeline.BuildOptions(output=pdf))
+    try:
+        good = pdf.read_bytes()
+        chapter = content / "10-one.yaml"
+        chapter.write_text(CHART_CHAPTER.format(label="$$"), encoding="utf-8")
+        wait_for(lambda: "last good PDF is kept" in err.getvalue() or not thread.is_alive())
+        assert thread.is_alive()
+        assert "internal error: ValueError: a stand-in for a failure inside the chart library" in err.getvalue()
+        assert "Traceback" not in err.getvalue()
+        assert pdf.read_bytes() == good
+        chapter.write_text(CHART_CHAPTER.format(label="c"), encoding="utf-8")
+        wait_for(lambda: "rebuilt" in out.getvalue() or not thread.is_alive())
+        assert "rebuilt" in out.getvalue()
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+
+
+# A watcher whose layout hangs while the chapter says SLOW: the rebuild's time limit ends that
+# build, the watcher says so and rebuilds on the next save.
+HANGING_LAYOUT = """
+import sys, time
+import folio.typeset as typeset
+real = typeset.layout
+def layout(html, *args, **kwargs):
+    if "SLOW" in html:
+        time.sleep(120)
+    return real(html, *args, **kwargs)
+typeset.layout = layout
+from folio.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+def test_each_rebuild_is_bounded_in_time_and_the_watcher_goes_on(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    content = write_report(tmp_path / "content", chapters={"10-one.yaml": MINIMAL_CHAPTER.replace("A paragraph",
+                                                                                                  "SLOW")})
+    proc = subprocess.Popen([sys.executable, "-c", HANGING_LAYOUT, "--watch", "--time-limit", "2", "--content",
+                             str(content), "-o", str(tmp_path / "r.pdf")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(root)), cwd=root)
+    assert proc.stdout is not None
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: any(line.startswith("watching") for line in lines) or proc.poll() is not None)
+        deadline = time.monotonic() + 60
+        for edit in range(1000):  # saved again until the watcher, still setting up at first, sees it
+            (content / "10-one.yaml").write_text(MINIMAL_CHAPTER.replace("A paragraph", f"A quick {edit}"),
+                                                 encoding="utf-8")
+            time.sleep(2)
+            if any(" rebuilt " in line for line in lines) or proc.poll() is not None or time.monotonic() > deadline:
+                break
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert err.startswith("error: the build took more than 2 seconds, the time a build may take; raise the bound "
+                          "with --time-limit SECONDS if this report needs longer\n"
+                          "no PDF written; waiting for the next change\n"), err
+    assert "Traceback" not in err
+    assert "A quick" in pdf_text(tmp_path / "r.pdf")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -205,3 +206,178 @@ def test_signal_during_layout_keeps_the_old_pdf(tmp_path: Path, target: Path, si
     assert proc.returncode == 130
     assert err == "interrupted; no PDF written (the last one is unchanged).\n"
     assert_untouched(target)
+
+
+# The engine draws an SVG inside `except BaseException` (weasyprint/images.py), which swallows the
+# KeyboardInterrupt a signal handler raises there: the build used to end as "Failed to render SVG
+# image" (exit 1). The SVG below has many elements; the patched draw says when drawing starts and
+# then draws slowly, so that the signal lands inside the engine's own try block.
+SLOW_SVG_BUILD = """
+import sys, time
+from pathlib import Path
+import folio.typeset  # noqa: F401  (imports WeasyPrint)
+from weasyprint.svg import SVG
+real = SVG.draw
+def slow(self, *args, **kwargs):
+    Path(sys.argv[1]).write_text("drawing")
+    for _ in range(600):
+        time.sleep(0.1)
+    return real(self, *args, **kwargs)
+SVG.draw = slow
+from folio.cli import main
+raise SystemExit(main(sys.argv[2:]))
+"""
+
+MANY_RECTS = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">'
+              + "".join(f'<rect x="{i % 100}" y="{i // 100}" width="1" height="1" fill="#345"/>' for i in range(5000))
+              + "</svg>")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_signal_while_the_engine_draws_an_svg_is_an_interruption(tmp_path: Path, target: Path, signum: int) -> None:
+    chapter = ("title: One\nsections:\n  - title: A\n    blocks:\n"
+               "      - figure: slow.svg\n        alt: Many small squares.\n")
+    content = write_report(tmp_path / "content", chapters={"10-one.yaml": chapter})
+    (content / "slow.svg").write_text(MANY_RECTS)
+    ready = tmp_path / "ready"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(SLOW_SVG_BUILD), str(ready),
+                             "--content", str(content), "-o", str(target)],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):
+            if ready.exists() or proc.poll() is not None:
+                break
+            threading.Event().wait(0.1)
+        assert ready.exists(), proc.communicate()[1]
+        proc.send_signal(signum)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert (proc.returncode, err) == (130, "interrupted; no PDF written (the last one is unchanged).\n")
+    assert_untouched(target)
+
+
+# A build killed (SIGKILL: no cleanup can run) at the moment its PDF is renamed into place.
+KILLED_AT_RENAME = """
+import os, sys, time
+from pathlib import Path
+real = os.replace
+def replace(src, dst, *args, **kwargs):
+    if str(dst).endswith(".pdf"):
+        Path(sys.argv[1]).write_text("renaming")
+        time.sleep(60)
+    return real(src, dst, *args, **kwargs)
+os.replace = replace
+from folio.cli import main
+raise SystemExit(main(sys.argv[2:]))
+"""
+
+
+def test_the_next_build_cleans_what_a_killed_build_left(tmp_path: Path, target: Path) -> None:
+    content = write_report(tmp_path / "content")
+    ready = tmp_path / "ready"
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(KILLED_AT_RENAME), str(ready),
+                             "--content", str(content), "-o", str(target), "-q"],
+                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):
+            if ready.exists() or proc.poll() is not None:
+                break
+            threading.Event().wait(0.1)
+        assert ready.exists(), proc.communicate()[1]
+        proc.kill()
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    left = [p.name for p in target.parent.iterdir() if p.name != target.name]
+    assert len(left) == 1 and re.fullmatch(r"\.report\.pdf\.[a-z0-9_]{8}\.tmp", left[0]), left
+    assert target.read_bytes() == OLD
+    run = run_cli("--content", content, "-o", target, "-q")
+    assert run.code == 0, run.err
+    assert sorted(p.name for p in target.parent.iterdir()) == [".report.pdf.mends.json", "report.pdf"]
+
+
+HOLD_LOCKED = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+def test_only_orphans_of_the_same_output_are_cleaned(target: Path) -> None:
+    folder = target.parent
+    orphan = folder / ".report.pdf.k1ll3d_x.tmp"
+    writing = folder / ".report.pdf.wr1t1ng_.tmp"  # a build writing this very moment: locked
+    others = [folder / ".other.pdf.abcdefgh.tmp", folder / ".report.pdf.mends.json.abcdefgh.tmp",
+              folder / ".report.pdf.toolongname.tmp", folder / "report.pdf.abcdefgh.tmp"]
+    for path in [orphan, writing, *others]:
+        path.write_bytes(b"%PDF half")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCKED, str(writing)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        write_atomic(target, b"%PDF new")
+    finally:
+        holder.kill()
+        holder.communicate(timeout=30)
+    assert not orphan.exists()
+    assert writing.exists() and all(path.exists() for path in others)
+    assert target.read_bytes() == b"%PDF new"
+
+
+PNG_HEAD = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.mark.parametrize(("option", "name", "what"), [
+    ("-o", "content/10-one.yaml", "one of the report's own files"),
+    ("-o", "content/report.yaml", "one of the report's own files"),
+    ("-o", "content/20-new.yaml", "one of the report's own files"),  # would become an unlisted chapter
+    ("-o", "content/images/dot.png", "one of the report's own files"),
+    ("-o", "content/images/picture", "one of the report's own files"),  # an image by its bytes, not its name
+    ("-o", "link/10-one.yaml", "one of the report's own files"),  # through a link to the content folder
+    ("--html", "content/10-one.yaml", "one of the report's own files"),
+    ("-o", str(ROOT / "styles" / "page.css"), "would be written into styles/"),
+    ("-o", str(ROOT / "styles" / "fonts" / "new.pdf"), "would be written into styles/"),
+    ("-o", str(ROOT / "templates" / "report.pdf"), "would be written into templates/"),
+    ("-o", str(ROOT / "folio" / "report.pdf"), "would be written into folio/, the program itself"),
+])
+def test_an_output_that_is_an_input_is_refused_before_any_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               option: str, name: str, what: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    # a content error too: the output is refused first, before the content is even read
+    content = write_report(tmp_path / "content", chapters={"10-one.yaml": "title: One\nsectons: []\n"})
+    (content / "images").mkdir()
+    (content / "images" / "dot.png").write_bytes(PNG_HEAD)
+    (content / "images" / "picture").write_bytes(PNG_HEAD)
+    (tmp_path / "link").symlink_to(content)
+    before = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
+    existed = Path(name).exists()
+    args = ["--content", "content", "-o", "out.pdf", option, name] if option == "--html" else [
+        "--content", "content", option, name]
+    run = run_cli(*args)
+    assert run.code == 1
+    first = run.err.splitlines()[0]
+    assert first.startswith(f"error: {name}: the output ({option}) ") and what in first, run.err
+    assert run.err.endswith("no PDF written (the last one is unchanged).\n")
+    assert {p: p.read_bytes() for p in content.rglob("*") if p.is_file()} == before
+    assert Path(name).exists() == existed
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_the_pdf_and_the_html_in_one_file_are_refused(tmp_path: Path, report_dir: Path) -> None:
+    run = run_cli("--content", report_dir, "-o", tmp_path / "same", "--html", tmp_path / "same")
+    assert (run.code, run.err) == (1, f"error: {tmp_path / 'same'}: -o and --html would write the same file; "
+                                      "give each its own path\nno PDF written (the last one is unchanged).\n")
+    assert not (tmp_path / "same").exists()
+
+
+def test_an_output_inside_the_content_folder_that_is_no_input_is_fine(tmp_path: Path, report_dir: Path) -> None:
+    run = run_cli("--content", report_dir, "-o", report_dir / "report.pdf", "--html", report_dir / "report.html",
+                  "-q")
+    assert run.code == 0, run.err
+    assert (report_dir / "report.pdf").read_bytes().startswith(b"%PDF")
