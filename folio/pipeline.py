@@ -282,6 +282,7 @@ class BuildOptions:
     fresh: bool = False  # ignore the last build's mends (record.py): find and mend from scratch
     compose: bool | None = None  # total-fit line breaking (compose.py); None: as report.yaml says (default off)
     jobs: int | None = None  # processes to lay out in (chunks.py); None: every core for a long report
+    sheet: str | None = None  # the booklet's sheet (booklet.SHEETS_FOR); None: the report's own paper
     progress: Callable[[str], None] | None = None  # told the name of each step as it starts
 
 
@@ -299,6 +300,8 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
     with Stopwatch(timings, "import"):
         from . import typeset  # WeasyPrint is imported only when a PDF is made
     prepared = prepare(content, timings, warm=warm, draft=options.draft)
+    if "booklet" in names:
+        _check_sheet(options.sheet, prepared.report.paper)
     base = options.output or default_output(prepared.report, draft=options.draft)
     prepared.chart_cache = base.parent / chartcache.FOLDER
     with Stopwatch(timings, "charts"):
@@ -380,7 +383,7 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
             if name == "booklet":
                 from .booklet import impose
 
-                imposed = impose(data, prepared.report.paper)
+                imposed = impose(data, options.sheet or prepared.report.paper)
                 data, pages = imposed.data, imposed.sheets * 2
                 notes.append(imposed.how_to())
         except BuildError as exc:
@@ -410,6 +413,15 @@ def _print_preflight(data: bytes, html: str, prepared: Prepared, options: BuildO
         raise ContentError([dataclasses.replace(p, severity="error") for p in printed.findings])
     printed.lines = [f"print preflight: {line}" for line in printed.lines]
     return printed
+
+
+def _check_sheet(sheet: str | None, paper: str) -> None:
+    """Before any layout: the booklet's sheet is the report's paper or the sheet twice its size."""
+    from .booklet import SHEETS_FOR
+
+    if sheet is not None and sheet not in SHEETS_FOR[paper]:
+        raise BuildError(f"--sheet {sheet}: the booklet of a report on {paper} paper is printed on "
+                         f"{' or '.join(SHEETS_FOR[paper])} sheets")
 
 
 def _check_outputs(targets: list[Path], options: BuildOptions, content: Path) -> None:
