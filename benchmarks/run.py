@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Measure folio's speed: `python benchmarks/run.py [--quick] [--label NAME]`.
 
-For the Situationer (1x) and synthetic long reports made from its own
-chapters (x10, x40: every chapter copied and retitled, so the contents grow
-too) it measures, each as a whole process started afresh:
+For the Situationer (1x), synthetic long reports made from its own chapters
+(x10, x40: every chapter copied and retitled, so the contents grow too) and the
+generated stress report (`stress`: scripts/stress_report.py, content of other
+shapes: notes in tables, charts, four heading levels, several scripts) it
+measures, each as a whole process started afresh:
 
 - our build (`build.py --fresh`: cold, every layout defect found and mended from
   scratch), wall time, median of several runs after a warm-up, with the split into
@@ -178,7 +180,8 @@ def child_env() -> dict[str, str]:
 
 @dataclass
 class SizeResult:
-    times: int
+    times: int  # multiples of the Situationer; 0 for the stress report
+    report: str = ""  # "x10", or "stress" (scripts/stress_report.py)
     pages: int = 0
     runs: int = 0
     wall: float = 0.0  # median whole-process seconds, our build
@@ -199,17 +202,30 @@ class SizeResult:
     watch_cpu: float | None = None  # median CPU seconds the watch process spent per rebuild
 
 
-def measure(times: int, runs: int, work: Path, watch: bool, extra: list[str]) -> SizeResult:
-    content = make_report(times, work / f"x{times}")
-    pdf, html, bare_pdf = work / f"x{times}.pdf", work / f"x{times}.html", work / f"x{times}-bare.pdf"
+def make_content(name: str, work: Path) -> Path:
+    """The report a size names: "x10" is the Situationer's chapters ten times, "stress" the
+    generated stress report (scripts/stress_report.py: notes in tables, charts, four heading
+    levels, several scripts)."""
+    if name == "stress":
+        folder = work / "stress"
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "stress_report.py"), str(folder)], check=True,
+                       capture_output=True)
+        return folder
+    return make_report(int(name.removeprefix("x")), work / name)
+
+
+def measure(name: str, runs: int, work: Path, watch: bool, extra: list[str]) -> SizeResult:
+    times = 0 if name == "stress" else int(name.removeprefix("x"))
+    content = make_content(name, work)
+    pdf, html, bare_pdf = work / f"{name}.pdf", work / f"{name}.html", work / f"{name}-bare.pdf"
     # A cold build (--fresh: it finds and mends every layout defect, ignoring the mends the
     # last build left beside its PDF) and a repeat build of the same report, which starts from them.
     repeat = [sys.executable, str(ROOT / "build.py"), "--content", str(content), "-o", str(pdf), "-q",
               "--timings", "--html", str(html), *extra]
     ours = [*repeat, "--fresh"]
     bare = [sys.executable, "-c", BARE, str(html), ROOT.as_uri() + "/", str(bare_pdf)]
-    result = SizeResult(times=times, runs=runs)
-    print(f"x{times}: warm-up", file=sys.stderr, flush=True)
+    result = SizeResult(times=times, report=name, runs=runs)
+    print(f"{name}: warm-up", file=sys.stderr, flush=True)
     run_child(ours)
     run_child(bare)
     reports: list[dict] = []
@@ -230,7 +246,7 @@ def measure(times: int, runs: int, work: Path, watch: bool, extra: list[str]) ->
         result.bare_wall_all.append(b.wall)
         bare_rss.append(b.maxrss_mib)
         bare_cpu.append(b.cpu)
-        print(f"x{times}: run {i + 1}/{runs}: ours {r.wall:.2f} s (repeat {again.wall:.2f} s), "
+        print(f"{name}: run {i + 1}/{runs}: ours {r.wall:.2f} s (repeat {again.wall:.2f} s), "
               f"bare WeasyPrint {b.wall:.2f} s",
               file=sys.stderr, flush=True)
     result.pages = reports[-1]["pages"]
@@ -247,7 +263,7 @@ def measure(times: int, runs: int, work: Path, watch: bool, extra: list[str]) ->
     result.bare_pdf_bytes = bare_pdf.stat().st_size
     if watch:
         result.watch_rebuild, result.watch_latency, result.watch_cpu = measure_watch(
-            content, work / f"watch-x{times}", runs)
+            content, work / f"watch-{name}", runs)
     return result
 
 
@@ -398,7 +414,7 @@ def _run_section(data: dict, level: str) -> list[str]:
                 watch += f"; CPU {s['watch_cpu']:.2f} / {s['cpu']:.2f} s = {s['watch_cpu'] / s['cpu']:.2f}"
             watch += ")"
         out.append(
-            f"| x{s['times']} | {s['pages']} | {s['wall']:.2f} s | {1000 * s['wall'] / s['pages']:.0f} ms "
+            f"| {_name(s)} | {s['pages']} | {s['wall']:.2f} s | {1000 * s['wall'] / s['pages']:.0f} ms "
             f"| {s['bare_wall']:.2f} s | {s['wall'] / s['bare_wall']:.2f} "
             f"| {_cpu(s)} "
             f"| {s['maxrss_mib']:.0f} MiB ({s['bare_maxrss_mib']:.0f}) "
@@ -408,10 +424,15 @@ def _run_section(data: dict, level: str) -> list[str]:
     names = list(dict.fromkeys(k for s in data["sizes"] for k in s["steps"]))
     out += ["| report | " + " | ".join(names) + " | wall |", "| --- |" + " ---: |" * (len(names) + 1)]
     for s in data["sizes"]:
-        out.append(f"| x{s['times']} | " + " | ".join(f"{s['steps'].get(n, 0):.2f}" for n in names)
+        out.append(f"| {_name(s)} | " + " | ".join(f"{s['steps'].get(n, 0):.2f}" for n in names)
                    + f" | {s['wall']:.2f} |")
     out.append("")
     return out
+
+
+def _name(s: dict) -> str:
+    """A size's name: x1, x10 ... or stress (runs stored before the stress report have no name)."""
+    return s.get("report") or f"x{s['times']}"
 
 
 def _repeat(s: dict) -> str:
@@ -430,7 +451,8 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer runs, and no x40 unless --sizes says so")
     p.add_argument("--runs", type=int, help="measured runs per figure (default 5, 2 with --quick)")
-    p.add_argument("--sizes", default="", help="comma-separated multiples of the Situationer (default 1,10,40)")
+    p.add_argument("--sizes", default="", help="comma-separated multiples of the Situationer, and 'stress' for "
+                   "the generated stress report (default 1,10,40,stress; --quick: 1,10)")
     p.add_argument("--label", default="current", help="name of this run in BENCHMARKS.md (e.g. before, after)")
     p.add_argument("--note", default="", help="a sentence shown under the label")
     p.add_argument("--merge", action="store_true", help="add these sizes to the label's stored figures")
@@ -439,11 +461,12 @@ def main() -> int:
     p.add_argument("--build-arg", action="append", default=[], help="pass an extra option to build.py")
     args = p.parse_args()
     runs = args.runs or (2 if args.quick else 5)
-    sizes = [int(x) for x in (args.sizes or ("1,10" if args.quick else "1,10,40")).split(",")]
+    sizes = [x if x == "stress" else f"x{int(x)}"
+             for x in (args.sizes or ("1,10" if args.quick else "1,10,40,stress")).split(",")]
     work = args.keep or Path(tempfile.mkdtemp(prefix="folio-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        results = [measure(n, runs, work, watch=(n == 1 and not args.no_watch), extra=args.build_arg)
+        results = [measure(n, runs, work, watch=(n == "x1" and not args.no_watch), extra=args.build_arg)
                    for n in sizes]
     finally:
         if args.keep is None:
@@ -452,14 +475,14 @@ def main() -> int:
     sizes_done = [asdict(r) for r in results]
     stored = RESULTS / f"{args.label}.json"
     if args.merge and stored.is_file():  # keep the sizes this run did not measure
-        kept = [s for s in json.loads(stored.read_text())["sizes"] if s["times"] not in sizes]
-        sizes_done = sorted(kept + sizes_done, key=lambda s: s["times"])
+        kept = [s for s in json.loads(stored.read_text())["sizes"] if _name(s) not in sizes]
+        sizes_done = sorted(kept + sizes_done, key=lambda s: s["times"] or 10**9)  # the stress report last
     record = {"label": args.label, "note": args.note, "runs": runs, "quick": args.quick,
               "machine": machine(), "sizes": sizes_done}
     stored.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     write_markdown(BENCHMARKS_MD)
     for r in results:
-        print(f"x{r.times}: {r.pages} pages, ours {r.wall:.2f} s, bare {r.bare_wall:.2f} s "
+        print(f"{r.report}: {r.pages} pages, ours {r.wall:.2f} s, bare {r.bare_wall:.2f} s "
               f"(ratio {r.wall / r.bare_wall:.2f}), peak {r.maxrss_mib:.0f} MiB, {r.pdf_bytes / 1024:.0f} KiB"
               + (f", repeat {r.repeat_wall:.2f} s" if r.repeat_wall else "")
               + (f", watch rebuild {r.watch_rebuild:.2f} s" if r.watch_rebuild else ""))
