@@ -228,16 +228,36 @@ def check_references(html: str, roots: tuple[Path, ...], templates: tuple[Path, 
                 name = match.group(1) or match.group(2)
                 if name.startswith(("#", "data:")):
                     continue
+                column = match.start(1 if match.group(1) else 2) + 1
+                where = Position(sheet, number, column, column + len(name))
                 try:
                     found = project_file(name, sheet.parent, roots)
                 except Refused as exc:
-                    column = match.start(1 if match.group(1) else 2) + 1
-                    problems.add(Position(sheet, number, column, column + len(name)), f"{name}: {exc}")
+                    problems.add(where, f"{name}: {exc}")
                     continue
-                if found.suffix == ".css" and found not in sheets:
-                    sheets.append(found)  # an @import: checked in its turn
+                if found.suffix == ".css":
+                    if found not in sheets:
+                        sheets.append(found)  # an @import: checked in its turn
+                    continue
+                _vet_image(found, roots, name, where, problems)
     if problems:
         raise BuildError(f"{len(problems)} reference(s) the build would refuse", problems.items)
+
+
+def _vet_image(path: Path, roots: tuple[Path, ...], name: str, where: Position, problems: Problems) -> None:
+    """An image a stylesheet names, vetted as the fetcher will vet it (images.py), so that --check and
+    the build refuse the same pictures; a font or other file is not an image and is left to the engine."""
+    from .assets import image_kind
+    from .images import ImageError, vet
+
+    try:
+        if not image_kind(path):
+            return
+        vet(path, roots, name)
+    except OSError as exc:
+        problems.add(where, f"{name}: cannot be read: {exc.strerror or exc}")
+    except ImageError as exc:
+        problems.add(where, f"{name}: {exc.why}", hint=exc.hint)
 
 
 def _in_templates(written: str, templates: tuple[Path, ...]) -> Position:
