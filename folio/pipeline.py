@@ -324,7 +324,7 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
     with Stopwatch(timings, "charts"):
         prepared.html  # noqa: B018  (drawn here, or read from the cache, before any layout)
     targets = [profiles.output_path(base, name, exact) for name in names]
-    _check_outputs(targets, options, content)
+    _check_outputs(targets, options, content, prepared.report)
     roots = roots_for(prepared.report)
     if warm is None:
         fetcher = typeset.ProjectFetcher(roots)  # one per build: fonts are read once
@@ -432,12 +432,15 @@ def _print_preflight(data: bytes, html: str, prepared: Prepared, options: BuildO
     return printed
 
 
-def _check_outputs(targets: list[Path], options: BuildOptions, content: Path) -> None:
+def _check_outputs(targets: list[Path], options: BuildOptions, content: Path,
+                   report: model.Report | None = None) -> None:
     """Every file the build will write, checked before any layout: each can be written, none is
-    one of the build's inputs (write.check_not_input), no two are the same file."""
+    one of the build's inputs (write.check_not_input; once the report is read, any file it names,
+    wherever it is and whatever its name), no two are the same file."""
     from .write import check_not_input, check_target
 
     folder = Path(os.path.realpath(content))
+    named = _named_files(report) if report is not None else {}
     outputs = [(target, "-o" if options.output is not None else "the PDF") for target in targets]
     if options.mend:
         outputs.append((record.path_for(targets[0]), "the mends record kept beside the PDF"))
@@ -448,9 +451,41 @@ def _check_outputs(targets: list[Path], options: BuildOptions, content: Path) ->
         check_target(target)
         check_not_input(target, folder, what)
         place = Path(os.path.realpath(target))
+        if place in named:
+            raise BuildError(f"{target}: the output ({what}) is {named[place]}, which the build reads; writing "
+                             f"there would replace it. Choose another path, e.g. build/report{target.suffix}")
         if place in seen:
             raise BuildError(f"{target}: {seen[place]} and {what} would write the same file; give each its own path")
         seen[place] = what
+
+
+def _named_files(report: model.Report) -> dict[Path, str]:
+    """Every file the report names (real path -> what it is, for a message): its YAML, the figures'
+    images, its fonts and their licences, the print profile."""
+    from .assets import AssetError, content_file
+
+    named = {Path(os.path.realpath(c.file)): "one of the report's chapters" for c in report.chapters}
+    if report.file is not None:
+        named[Path(os.path.realpath(report.file))] = "report.yaml"
+    for chapter in report.chapters:
+        for figure in _figures((*chapter.blocks, *(b for s in chapter.sections for b in s.blocks))):
+            with contextlib.suppress(AssetError):  # validation refused it already
+                path = content_file(report.folder if figure.pos is None else figure.pos.path.parent, figure.image)
+                named[Path(os.path.realpath(path))] = "an image a figure shows"
+    for font in report.fonts:
+        named[Path(os.path.realpath(font.file))] = "a font the report brings (report.yaml fonts:)"
+        named[Path(os.path.realpath(font.licence))] = "the licence of a font the report brings (report.yaml fonts:)"
+    if report.print_profile is not None:
+        named[Path(os.path.realpath(report.print_profile))] = "the print profile report.yaml names"
+    return named
+
+
+def _figures(blocks: Iterable[model.Block]) -> Iterable[model.Figure]:
+    for block in blocks:
+        if isinstance(block, model.Figure):
+            yield block
+        elif isinstance(block, model.Box):
+            yield from _figures(block.blocks)
 
 
 def _composer(prepared: Prepared, options: BuildOptions, timings: Timings, fetcher: Any):

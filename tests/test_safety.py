@@ -236,7 +236,8 @@ def test_check_vets_the_images_a_stylesheet_names_as_the_build_does(tmp_path: Pa
         pipeline.check_references('<link rel="stylesheet" href="styles/page.css">', (styles,))
     assert [(str(p.position), p.message) for p in caught.value.problems] == [
         ("project/styles/page.css:2:22", "cut.png: does not decode completely: the file is damaged or cut short"),
-        ("project/styles/page.css:3:23", "import.svg: (line 1 of the SVG) imports a stylesheet (@import) in its <style>"),
+        ("project/styles/page.css:3:23",
+         "import.svg: (line 1 of the SVG) imports a stylesheet (@import) in its <style>"),
     ]
 
 

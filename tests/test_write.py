@@ -369,6 +369,36 @@ def test_an_output_that_is_an_input_is_refused_before_any_work(tmp_path: Path, m
     assert not (tmp_path / "out.pdf").exists()
 
 
+@pytest.mark.parametrize(("option", "name", "what"), [
+    ("-o", "content/MyFont.ttf", "one of the report's own files"),  # by its name (write.py), before any work
+    ("-o", "content/fonts/Other", "one of the report's own files"),  # a font by its first bytes
+    ("-o", "content/fonts/OFL.txt", "is the licence of a font the report brings"),  # named in report.yaml
+    ("--html", "content/fonts/OFL.txt", "is the licence of a font the report brings"),
+])
+def test_an_output_that_is_a_font_of_the_report_or_its_licence_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str, name: str, what: str) -> None:
+    from .conftest import MINIMAL_REPORT
+
+    monkeypatch.chdir(tmp_path)
+    content = write_report(tmp_path / "content", MINIMAL_REPORT + "fonts:\n  - file: MyFont.ttf\n"
+                           "    licence: fonts/OFL.txt\n")
+    sans = ROOT / "styles" / "fonts" / "source-sans-3" / "SourceSans3-Regular.ttf"
+    licence = sans.with_name("LICENSE.md")
+    (content / "MyFont.ttf").write_bytes(sans.read_bytes())
+    (content / "fonts").mkdir()
+    (content / "fonts" / "Other").write_bytes(sans.read_bytes())
+    (content / "fonts" / "OFL.txt").write_bytes(licence.read_bytes())
+    before = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
+    args = ["-o", "out.pdf", option, name] if option == "--html" else [option, name]
+    run = run_cli("--content", "content", "-q", *args)
+    assert run.code == 1, run.err
+    first = run.err.splitlines()[0]
+    assert first.startswith(f"error: {name}: the output ({option}) ") and what in first, run.err
+    assert run.err.endswith("no PDF written (the last one is unchanged).\n")
+    assert {p: p.read_bytes() for p in content.rglob("*") if p.is_file()} == before
+    assert not (tmp_path / "out.pdf").exists()
+
+
 def test_the_pdf_and_the_html_in_one_file_are_refused(tmp_path: Path, report_dir: Path) -> None:
     run = run_cli("--content", report_dir, "-o", tmp_path / "same", "--html", tmp_path / "same")
     assert (run.code, run.err) == (1, f"error: {tmp_path / 'same'}: -o and --html would write the same file; "
