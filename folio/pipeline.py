@@ -307,8 +307,6 @@ class BuildOptions:
 
 def build(content: Path, options: BuildOptions | None = None, warm: Warm | None = None) -> Result:
     """Build the PDF; the target is replaced only when everything succeeded."""
-    from .write import write_atomic
-
     options = options or BuildOptions()
     started = time.perf_counter()
     timings = Timings(listener=options.progress)
@@ -340,6 +338,7 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
     design = record.design_digest(typeset.engine_version()) if options.mend else ""
     kept: record.Record | None = None
     in_parts: chunks.Laid | None = None
+    html_bytes = b""
     for name, target in zip(names, targets, strict=True):
         try:
             if checked is None:  # the first profile: lay out, inspect, mend
@@ -371,8 +370,8 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
                     warm.last = kept
                 if options.strict and checked.remaining:
                     raise ContentError(checked.problems("error"))
-                if options.html_out is not None:
-                    write_atomic(options.html_out, html.encode("utf-8"))  # the HTML with its mends
+                if options.html_out is not None:  # the HTML with its mends, written with the PDFs
+                    html_bytes = html.encode("utf-8")
             elif in_parts is not None:  # later profiles, in parts as the first: the same mends and folios
                 sheets = profiles.PROFILES[name].stylesheets
                 assert cut is not None and kept is not None
@@ -406,16 +405,41 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
         except BuildError as exc:
             raise _with_glyph_places(exc, prepared.report) from exc
         outputs.append((target, data, pages))
-    written: list[tuple[Path, int]] = []
-    with Stopwatch(timings, "write"):  # written last: a failure in any profile leaves every PDF as it was
-        for target, data, pages in outputs:
-            write_atomic(target, data)
-            written.append((target, pages))
-        if kept is not None and options.mend:
-            with contextlib.suppress(OSError, BuildError):  # a cache: the next build only starts from scratch
-                write_atomic(record_file, record.dump(kept))
-    first, *others = written
+    files = [(target, data) for target, data, _ in outputs]
+    if options.html_out is not None:
+        files.append((options.html_out, html_bytes))
+    _write_all(files, record_file, record.dump(kept) if kept is not None and options.mend else None, timings)
+    first, *others = [(target, pages) for target, _, pages in outputs]
     return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked, notes, warnings)
+
+
+def _write_all(files: list[tuple[Path, bytes]], record_file: Path, kept: bytes | None, timings: Timings) -> None:
+    """Write the build's files, last: a failure in any profile has left every one as it was.
+
+    A stop asked for before now ends the build before the first write. During the writes the
+    wall-time bound is off and Ctrl-C or SIGTERM is held until they are done (limits.held), so
+    that no stop lands between two files; whatever ends the build after a write (a full disk
+    on the second file, a held Ctrl-C) carries the files written and those left unchanged
+    (`written`, `unchanged`), for the command line to tell truthfully.
+    """
+    from . import limits
+    from .write import write_atomic
+
+    limits.raise_pending()
+    written: list[Path] = []
+    try:
+        with Stopwatch(timings, "write"), limits.held():
+            for target, data in files:
+                write_atomic(target, data)
+                written.append(target)
+            if kept is not None:
+                with contextlib.suppress(OSError, BuildError):  # a cache: the next build only starts from scratch
+                    write_atomic(record_file, kept)
+    except BaseException as exc:
+        if written:
+            exc.written = tuple(written)  # type: ignore[attr-defined]
+            exc.unchanged = tuple(target for target, _ in files[len(written):])  # type: ignore[attr-defined]
+        raise
 
 
 def _print_preflight(data: bytes, html: str, prepared: Prepared, options: BuildOptions,

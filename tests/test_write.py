@@ -115,6 +115,65 @@ def test_interrupt_while_writing(target: Path, monkeypatch: pytest.MonkeyPatch) 
     assert_untouched(target)
 
 
+# ---------------------------------------------------------------- a stop during the write step
+
+
+@pytest.fixture
+def two_pdfs(tmp_path: Path, report_dir: Path) -> tuple[Path, Path]:
+    """The screen and print PDFs of a last good `--profile all` build, as they were."""
+    out = tmp_path / "out"
+    out.mkdir()
+    pdfs = (out / "report.pdf", out / "report-print.pdf")
+    for pdf in pdfs:
+        pdf.write_bytes(OLD)
+    return pdfs
+
+
+def _all_profiles(report_dir: Path, pdfs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+                  between: object) -> tuple[object, list[Path]]:
+    """Build --profile all, calling `between()` after the first PDF is written and before the second."""
+    real, done = write.write_atomic, []
+
+    def writing(target: Path, data: bytes) -> None:
+        if target.suffix == ".pdf" and done:
+            between()
+        real(target, data)
+        if target.suffix == ".pdf":
+            done.append(target)
+
+    monkeypatch.setattr(write, "write_atomic", writing)
+    return run_cli("--content", report_dir, "--profile", "all", "-o", pdfs[0], "-q"), done
+
+
+def test_ctrl_c_between_two_profiles_writes_is_acted_on_after_the_last(report_dir: Path, two_pdfs,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    run, done = _all_profiles(report_dir, two_pdfs, monkeypatch, lambda: os.kill(os.getpid(), signal.SIGINT))
+    assert run.code == 130
+    assert done == list(two_pdfs) and all(p.read_bytes().startswith(b"%PDF-") and p.read_bytes() != OLD
+                                          for p in two_pdfs)
+    assert run.err == f"interrupted; every file was written before it stopped: {two_pdfs[0]}, {two_pdfs[1]}.\n"
+
+
+def test_a_failure_between_two_profiles_writes_says_which_was_written(report_dir: Path, two_pdfs,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def full() -> None:
+        raise BuildError(f"{two_pdfs[1]}: cannot write: No space left on device; the previous file is unchanged")
+
+    run, _ = _all_profiles(report_dir, two_pdfs, monkeypatch, full)
+    assert run.code == 1
+    assert two_pdfs[0].read_bytes() != OLD and two_pdfs[1].read_bytes() == OLD
+    assert run.err.endswith(f"written before it stopped: {two_pdfs[0]}; left as they were: {two_pdfs[1]}.\n"), run.err
+
+
+def test_the_time_limit_is_off_while_the_pdfs_are_written(report_dir: Path, two_pdfs,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    timers = []
+    run, _ = _all_profiles(report_dir, two_pdfs, monkeypatch,
+                           lambda: timers.append(signal.getitimer(signal.ITIMER_REAL)))
+    assert run.code == 0, run.err
+    assert timers == [(0.0, 0.0)]  # no alarm can land between the two PDFs
+
+
 def test_output_path_that_is_a_folder(tmp_path: Path, report_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "out").mkdir()
