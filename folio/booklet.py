@@ -1,6 +1,7 @@
 """The booklet profile: the report's pages imposed for an office printer as a saddle-stitched
-booklet: two pages side by side on each side of a sheet of the report's own paper, turned
-landscape (A4 pages at 71 % on A4 sheets, the size of A5; Letter pages at 65 % on Letter),
+booklet: two pages side by side on each side of a sheet turned landscape: by default the
+report's own paper (A4 pages at 71 % on A4 sheets, the size of A5; Letter pages at 65 % on
+Letter), or the sheet twice its size (`--sheet A3`: A4 pages at full size; Tabloid for Letter),
 in the order that, printed on both sides (flip on the short edge), folded in half and
 stapled at the fold, reads page after page.
 
@@ -19,8 +20,10 @@ from dataclasses import dataclass
 import pikepdf
 from pikepdf import Dictionary
 
-# The sheet: the report's paper turned landscape, in points.
-SHEETS = {"A4": (841.89, 595.28), "Letter": (792.0, 612.0)}
+# The sheets, turned landscape, in points: the report's paper, or the sheet twice its size.
+SHEETS = {"A4": (841.89, 595.28), "Letter": (792.0, 612.0), "A3": (1190.55, 841.89), "Tabloid": (1224.0, 792.0)}
+# The sheets a report's pages may be imposed on: its own paper (pages reduced) or twice it (full size).
+SHEETS_FOR = {"A4": ("A4", "A3"), "Letter": ("Letter", "Tabloid")}
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,8 @@ def _placed(name: str, form: pikepdf.Object, x0: float, width: float, height: fl
 
 
 def impose(data: bytes, paper: str) -> Imposed:
-    """The booklet of the PDF's pages on `paper` sheets (A4 or Letter)."""
-    width, height = SHEETS.get(paper, SHEETS["A4"])
+    """The booklet of the PDF's pages on `paper` sheets (A4, Letter, A3 or Tabloid)."""
+    width, height = SHEETS[paper]
     with pikepdf.open(io.BytesIO(data)) as source, pikepdf.new() as out:
         count = len(source.pages)
         sides = order(count)

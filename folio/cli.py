@@ -38,6 +38,9 @@ def parser() -> argparse.ArgumentParser:
                         "print: PDF/X-4 for a print shop, the same pages with 3 mm bleed and crop marks, as "
                         "<slug>-print.pdf; booklet: the pages imposed for printing a folded, stapled booklet in "
                         "the office, as <slug>-booklet.pdf; all: screen and print from one command")
+    p.add_argument("--sheet", choices=("A4", "A3", "Letter", "Tabloid"),
+                   help="with --profile booklet: the sheet to print on (default: the report's own paper, pages "
+                        "reduced two to a side; A3 for an A4 report, Tabloid for Letter: pages at full size)")
     p.add_argument("--draft", action="store_true",
                    help="mark this build a draft (watermark, build time in the footer), whatever "
                         "report.yaml's status says; written as build/<slug>-draft.pdf unless -o names it")
@@ -98,6 +101,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     args = p.parse_args(argv)
     if args.watch and args.check:
         p.error("--watch and --check cannot be used together")
+    if args.sheet and args.profile != "booklet":
+        p.error("--sheet is for --profile booklet: the sheet a booklet is printed on")
 
     try:
         with limits.interruptible(), limits.memory(args.memory_limit):
@@ -181,7 +186,7 @@ def _options(args: argparse.Namespace) -> pipeline.BuildOptions:
     return pipeline.BuildOptions(
         output=args.output, html_out=args.html, profile=args.profile, draft=args.draft,
         bundled_fonts_only=args.bundled_fonts_only, mend=not args.no_mend, strict=args.strict,
-        fresh=args.fresh, jobs=args.jobs, compose=False if args.no_compose else None)
+        fresh=args.fresh, jobs=args.jobs, compose=False if args.no_compose else None, sheet=args.sheet)
 
 
 def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

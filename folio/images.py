@@ -26,6 +26,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 from xml.parsers import expat
 
 from .assets import AssetError, image_kind_of
@@ -65,9 +66,13 @@ class ImageError(AssetError):
         self.why = why
 
 
-# (real path, mtime, size) -> (the roots an SVG was vetted for, or None; the error found, or None):
-# a file is decoded once per process, though validation and the fetcher both ask
-_vetted: dict[tuple[str, int, int], tuple[tuple[Path, ...] | None, ImageError | None]] = {}
+# A file as it was when vetted: the path as named, its real path, mtime and size (-1, -1: no file there).
+Stamp = tuple[str, str, int, int]
+# (real path, mtime, size) -> (the roots an SVG was vetted for, or None; the error found, or None; the
+# stamps of the files an SVG's <image> elements name, on which the verdict also depends): a file is
+# decoded once per process, though validation and the fetcher both ask, and again when it or a
+# picture it includes changes (--watch: a mended picture clears its SVG's refusal)
+_vetted: dict[tuple[str, int, int], tuple[tuple[Path, ...] | None, ImageError | None, tuple[Stamp, ...]]] = {}
 
 
 def vet(path: Path, roots: tuple[Path, ...], name: str = "") -> None:
@@ -82,7 +87,7 @@ def vet(path: Path, roots: tuple[Path, ...], name: str = "") -> None:
         stat = os.stat(real)
         key = (real, stat.st_mtime_ns, stat.st_size)
         known = _vetted.get(key)
-        if known is None or known[0] not in (None, tuple(roots)):
+        if known is None or known[0] not in (None, tuple(roots)) or any(_stamp(d[0]) != d for d in known[2]):
             known = _vetted[key] = _vet_file(real, roots, name)
     except OSError as exc:
         raise ImageError(name, f"cannot be read: {exc.strerror or exc}") from None
@@ -90,23 +95,37 @@ def vet(path: Path, roots: tuple[Path, ...], name: str = "") -> None:
         raise ImageError(name, known[1].why, known[1].hint)
 
 
-def _vet_file(real: str, roots: tuple[Path, ...], name: str) -> tuple[tuple[Path, ...] | None, ImageError | None]:
+def _vet_file(real: str, roots: tuple[Path, ...],
+              name: str) -> tuple[tuple[Path, ...] | None, ImageError | None, tuple[Stamp, ...]]:
     with open(real, "rb") as handle:
         data = handle.read()
     found: ImageError | None = None
+    depends: list[Stamp] = []
     try:
-        vet_bytes(data, Path(real).parent, roots, name)
+        vet_bytes(data, Path(real).parent, roots, name, depends)
     except ImageError as exc:
         found = exc
     # a PNG or JPEG is the same whatever the roots; what an SVG may refer to depends on them
-    return (tuple(roots) if image_kind_of(data[:4096]) == "svg" else None), found
+    return (tuple(roots) if image_kind_of(data[:4096]) == "svg" else None), found, tuple(depends)
 
 
-def vet_bytes(data: bytes, base: Path, roots: tuple[Path, ...], name: str) -> None:
-    """`vet` on bytes already read; `base` is the folder an SVG's relative references start from."""
+def _stamp(path: str) -> Stamp:
+    real = os.path.realpath(path)
+    try:
+        info = os.stat(real)
+    except (OSError, ValueError):
+        return path, real, -1, -1
+    return path, real, info.st_mtime_ns, info.st_size
+
+
+def vet_bytes(data: bytes, base: Path, roots: tuple[Path, ...], name: str, depends: list[Stamp] | None = None) -> None:
+    """`vet` on bytes already read; `base` is the folder an SVG's relative references start from.
+
+    `depends`, when given, receives the stamp of each file the SVG's <image> elements name (vet keeps
+    them with its verdict)."""
     kind = image_kind_of(data[:4096])
     if kind == "svg":
-        _vet_svg(data, base, roots, name)
+        _vet_svg(data, base, roots, name, depends if depends is not None else [])
     elif kind:
         _vet_raster(data, kind, name)
     else:
@@ -169,8 +188,9 @@ class _Element:
 class _Svg:
     """What vetting needs of an SVG, read in one pass of expat; ImageError at the first refusal."""
 
-    def __init__(self, base: Path, roots: tuple[Path, ...], name: str) -> None:
+    def __init__(self, base: Path, roots: tuple[Path, ...], name: str, depends: list[Stamp]) -> None:
         self.base, self.roots, self.name = base, roots, name
+        self.depends = depends  # each file an <image> names, as it was when read
         self.elements: list[_Element] = []
         self.ids: dict[str, int] = {}
         self.open: list[int] = []
@@ -297,6 +317,8 @@ class _Svg:
             return
         if _SCHEME.match(ref) or ref.startswith(("/", "\\")):
             raise self.refuse(f"refers to {_shown(ref)!r} in <image>", _REFS_HINT)
+        # stamped before it is looked at: missing, outside or damaged now, it may be mended later
+        self.depends.append(_stamp(os.path.abspath(self.base / unquote(urlsplit(ref).path))))
         try:
             path = project_file(ref, self.base, self.roots)
         except Refused as exc:
@@ -323,8 +345,8 @@ def _shown(ref: str) -> str:
     return ref if len(ref) < 60 else ref[:57] + "..."
 
 
-def _vet_svg(data: bytes, base: Path, roots: tuple[Path, ...], name: str) -> None:
-    svg = _Svg(base, roots, name)
+def _vet_svg(data: bytes, base: Path, roots: tuple[Path, ...], name: str, depends: list[Stamp]) -> None:
+    svg = _Svg(base, roots, name, depends)
     try:
         svg.parser.Parse(data, True)
     except expat.ExpatError as exc:

@@ -132,6 +132,34 @@ def _punctuation(state: StateCore) -> None:
                 child.content = replace_punctuation(child.content)
 
 
+# French spacing: a narrow no-break space (U+202F) before ; : ! ? and inside « ». Only
+# punctuation that ends a word and is followed by a space, the end or a closing mark takes
+# one, so "12:30", "https://", "C:\\" and "a::b" stay as written; a space the author typed
+# there (plain or no-break) becomes the narrow one, so it is never doubled.
+_FR_BEFORE = re.compile(r"(?<=[^\s\u00a0\u202f])[ \u00a0\u202f]*([;:!?]+)(?=[\s)\]»\u201d\u2019\"',.]|$)")
+_FR_OPEN = re.compile(r"«[ \u00a0\u202f]*")
+_FR_CLOSE = re.compile(r"[ \u00a0\u202f]*»")
+_CLOSES = ("em_close", "strong_close", "link_close", "code_inline")
+
+
+def french_spacing(text: str, after_inline: bool = False) -> str:
+    """French punctuation spaced with narrow no-break spaces; `after_inline`: the text follows
+    emphasis, a link or code, so punctuation at its very start ends a word too."""
+    text = _FR_BEFORE.sub("\u202f\\1", text)
+    if after_inline:
+        text = re.sub(r"^[ \u00a0\u202f]*([;:!?]+)(?=[\s)\]»\u201d\u2019\"',.]|$)", "\u202f\\1", text)
+    return _FR_CLOSE.sub("\u202f»", _FR_OPEN.sub("«\u202f", text))
+
+
+def _french(state: StateCore) -> None:
+    """A core rule after smartquotes and text_join: text tokens only, never code or links' targets."""
+    for token in state.tokens:
+        children = token.children or []
+        for i, child in enumerate(children):
+            if child.type == "text":
+                child.content = french_spacing(child.content, i > 0 and children[i - 1].type in _CLOSES)
+
+
 def make_parser(language: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": True, "linkify": False})
     md.enable(["smartquotes"])
@@ -142,6 +170,7 @@ def make_parser(language: str) -> MarkdownIt:
     md.inline.ruler.before("link", "footnote_call", _footnote_call)
     if language.startswith("fr"):
         md.options["quotes"] = ["«\u202f", "\u202f»", "‘", "’"]  # four entries: open, close, open, close
+        md.core.ruler.after("text_join", "french_spacing", _french)  # escapes joined: "C:\\" seen whole
     return md
 
 

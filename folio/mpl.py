@@ -4,9 +4,9 @@ matplotlib reads a `matplotlibrc` from the current folder, from $MATPLOTLIBRC, f
 $MPLCONFIGDIR or ~/.config/matplotlib when it is imported, obeys $MPLBACKEND, and
 keeps a font cache that lists (and opens) the machine's fonts. Any of them would
 change a chart, and the PDF's bytes, from outside the project. So matplotlib is
-imported with its configuration folder set to a folder folio owns (beside the
-build's output, or a temporary one), an empty rc file of folio's own, the system's
-fonts ignored, the process's own MPL* variables hidden and the current folder
+imported with its configuration folder set to a folder folio owns (inside the
+project's chart cache, or a private temporary one), an empty rc file of folio's own,
+the system's fonts ignored, the process's own MPL* variables hidden and the current folder
 changed for the moment of the import; every chart is then drawn from matplotlib's
 built-in defaults (`rcParamsDefault`, never a file) plus folio's settings, with
 the report's bundled fonts registered by file name.
@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import shutil
+import stat
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -67,7 +68,7 @@ def _temporary() -> Path:
 def _import(home: Path) -> Library:
     try:
         rc = _own_rc(home)
-    except OSError:  # the output's folder cannot hold it: a folder of folio's own for this process
+    except OSError:  # the chart cache cannot hold it: a folder of folio's own for this process
         rc = _own_rc(_temporary())
     home = rc.parent
     hidden = {k: v for k, v in os.environ.items() if k.startswith(("MPL", "MATPLOTLIB"))}
@@ -101,9 +102,11 @@ def _import(home: Path) -> Library:
 
 def _own_rc(home: Path) -> Path:
     """folio's matplotlibrc in `home`: empty, so that matplotlib's built-in defaults hold."""
-    if home.is_symlink():
-        raise OSError(f"{home} is a symbolic link")
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = os.lstat(home)
+    getuid = getattr(os, "getuid", None)
+    if not stat.S_ISDIR(info.st_mode) or (getuid is not None and info.st_uid != getuid()):
+        raise OSError(f"{home} is a symbolic link or another user's folder")  # it would read their rc file
     rc = home / "matplotlibrc"
     if not rc.is_file() or rc.is_symlink():
         rc.unlink(missing_ok=True)

@@ -2,10 +2,10 @@
 
 Chapters open on a new page and the body's folios restart at 1 on a right-hand
 page (styles/components.css, page.css), so a group of whole chapters lays out
-the same pages alone as in the whole report, given three things the whole
-report would have told it: the folio of its first page (and so its side), the
-number of footnotes called before it, and the report's title for the running
-head (set on the cover, which is not in the part). The front matter (cover,
+the same pages alone as in the whole report, given two things the whole
+report would have told it: the folio of its first page (and so its side) and the
+number of footnotes called before it. (The running head's report title is set again
+by each chapter's heading, so a part needs nothing from the cover.) The front matter (cover,
 contents, lists) is a part of its own, laid out once the body's folios are known,
 with the folios of its entries written in instead of `target-counter`.
 
@@ -16,7 +16,6 @@ join.py turns back into an internal one in the joined PDF.
 
 from __future__ import annotations
 
-import html as html_lib
 import itertools
 import re
 from dataclasses import dataclass
@@ -30,8 +29,6 @@ _ID = re.compile(r'\sid="([^"]+)"')
 _HREF = re.compile(r'(<a\b[^>]*?\shref=")#([^"]+)(")')
 _XREF_PAGE = re.compile(r'<span class="xref-page" data-target="#([^"]+)"></span>')
 _NOTE = re.compile(r'<span class="footnote"[ >]')
-_TITLE = re.compile(r'<h1 class="cover-title"[^>]*>(.*?)</h1>', re.S)
-_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -42,7 +39,6 @@ class Cut:
     front: str  # the cover, contents and lists, up to <main class="body">
     chapters: tuple[str, ...]  # each chapter's HTML, <section class="chapter ...> to its end
     tail: str  # </main> and what follows
-    title: str  # the cover title's text: the running head's string(report-title)
 
     def ids(self, index: int | None) -> set[str]:
         """The anchors of one chapter, or of the front matter (index None)."""
@@ -63,9 +59,7 @@ def cut(html: str) -> Cut | None:
         return None
     starts[0] = 0  # the space before the first chapter goes with it
     chapters = tuple(inside[a:b] for a, b in zip(starts, [*starts[1:], len(inside)], strict=True))
-    title = _TITLE.search(html[body_end:main])
-    text = " ".join(html_lib.unescape(_TAG.sub("", title.group(1))).split()) if title else ""
-    return Cut(html[:body_end], html[body_end:main], chapters, html[end:], text)
+    return Cut(html[:body_end], html[body_end:main], chapters, html[end:])
 
 
 def groups(pieces: tuple[str, ...], count: int, joined: frozenset[int] = frozenset()) -> list[range]:
@@ -121,8 +115,11 @@ def body_part(c: Cut, chapters: range, notes_before: int, folios: dict[str, str]
     for index in chapters:
         own |= c.ids(index)
     text = _outward("".join(c.chapters[index] for index in chapters), own, folios)
-    style = (f"<style>\n.body {{ break-before: auto; counter-reset: footnote {notes_before}; "
-             f"string-set: report-title {_css_string(c.title)}; }}\n{_KNOWN}</style>\n{FIRST_FOLIO}")
+    # No string-set for the running head here: every chapter heading sets report-title itself
+    # (typography.css), and one on .body would be set again on each of its pages, which
+    # string(report-title, first-except) would read as a chapter opening on every page.
+    style = (f"<style>\n.body {{ break-before: auto; counter-reset: footnote {notes_before}; }}\n"
+             f"{_KNOWN}</style>\n{FIRST_FOLIO}")
     head = c.head.replace("</head>", style + "</head>", 1)
     after = NEXT_CHAPTER if chapters.stop < len(c.chapters) else ""
     return f"{head}{_MAIN_OPEN}{text}{after}{c.tail}"
@@ -192,6 +189,3 @@ def with_folios(html: str, folios: dict[str, str]) -> str:
 
     return _OUT_PAGE.sub(fill, _OUT_LINK.sub(fill, html))
 
-
-def _css_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'

@@ -75,6 +75,9 @@ class Prepared:
         return _with_stylesheets(self.html, profiles.PROFILES[profile].stylesheets)
 
 
+_FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
+
+
 @dataclass
 class Warm:
     """What a long-lived process (--watch) keeps from one build to the next.
@@ -92,13 +95,14 @@ class Warm:
     last: record.Record | None = None
 
     def forget(self, paths: Iterable[Path]) -> None:
-        names = {Path(p).name for p in paths}
+        paths = [Path(p) for p in paths if not chartcache.holds(Path(p))]  # the build's own charts: no input
+        names = {p.name for p in paths}
         if self.fetcher is not None:
             for path in paths:
                 self.fetcher.cache.pop(os.path.realpath(path), None)
-        if any(not n.endswith((".yaml", ".yml", ".css", ".html", ".ttf", ".otf", ".woff", ".woff2")) for n in names):
+        if any(not n.endswith((".yaml", ".yml", ".css", ".html", *_FONT_SUFFIXES)) for n in names):
             self.chapters.clear()  # maybe an image a figure names: its chapter vets it again (images.py)
-        if "report.yaml" in names or any(n.endswith((".css", ".html", ".ttf", ".otf")) for n in names):
+        if "report.yaml" in names or any(n.endswith((".css", ".html", *_FONT_SUFFIXES)) for n in names):
             self.last = None  # a change to the whole report or its design: every block starts afresh
 
     def start_mends(self, html: str) -> dict[str, Any]:
@@ -302,6 +306,7 @@ class BuildOptions:
     fresh: bool = False  # ignore the last build's mends (record.py): find and mend from scratch
     compose: bool | None = None  # total-fit line breaking (compose.py); None: as report.yaml says (default off)
     jobs: int | None = None  # processes to lay out in (chunks.py); None: every core for a long report
+    sheet: str | None = None  # the booklet's sheet (booklet.SHEETS_FOR); None: the report's own paper
     progress: Callable[[str], None] | None = None  # told the name of each step as it starts
 
 
@@ -317,8 +322,10 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
     with Stopwatch(timings, "import"):
         from . import typeset  # WeasyPrint is imported only when a PDF is made
     prepared = prepare(content, timings, warm=warm, draft=options.draft)
+    if "booklet" in names:
+        _check_sheet(options.sheet, prepared.report.paper)
     base = options.output or default_output(prepared.report, draft=options.draft)
-    prepared.chart_cache = base.parent / chartcache.FOLDER
+    prepared.chart_cache = chartcache.location()  # the project's, never beside -o's folder (anyone's)
     with Stopwatch(timings, "charts"):
         prepared.html  # noqa: B018  (drawn here, or read from the cache, before any layout)
     targets = [profiles.output_path(base, name, exact) for name in names]
@@ -399,7 +406,7 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
             if name == "booklet":
                 from .booklet import impose
 
-                imposed = impose(data, prepared.report.paper)
+                imposed = impose(data, options.sheet or prepared.report.paper)
                 data, pages = imposed.data, imposed.sheets * 2
                 notes.append(imposed.how_to())
         except BuildError as exc:
@@ -454,6 +461,15 @@ def _print_preflight(data: bytes, html: str, prepared: Prepared, options: BuildO
         raise ContentError([dataclasses.replace(p, severity="error") for p in printed.findings])
     printed.lines = [f"print preflight: {line}" for line in printed.lines]
     return printed
+
+
+def _check_sheet(sheet: str | None, paper: str) -> None:
+    """Before any layout: the booklet's sheet is the report's paper or the sheet twice its size."""
+    from .booklet import SHEETS_FOR
+
+    if sheet is not None and sheet not in SHEETS_FOR[paper]:
+        raise BuildError(f"--sheet {sheet}: the booklet of a report on {paper} paper is printed on "
+                         f"{' or '.join(SHEETS_FOR[paper])} sheets")
 
 
 def _check_outputs(targets: list[Path], options: BuildOptions, content: Path,

@@ -17,7 +17,7 @@ from . import chartdata, words
 from . import model as m
 from .errors import Position, Problems, did_you_mean, locate
 from .longwords import MAX_WORD, longest_word
-from .paths import NotAFile, Refused, content_path
+from .paths import STYLES_DIR, NotAFile, Refused, content_path
 from .source import Mapping, Node, Scalar, Sequence, kind_name, load_file
 
 ID = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -341,7 +341,8 @@ def _figure(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None
     if image is not None:
         try:
             folder = image.pos.path.parent
-            vet(content_file(folder, image.value), (folder,), image.value)  # opened as the build will
+            # opened as the build will, with the fetcher's roots (pipeline.roots_for): vetted once
+            vet(content_file(folder, image.value), (STYLES_DIR, folder), image.value)
         except AssetError as exc:
             r.error(node.entries["figure"][1].end_pos if isinstance(node.entries["figure"][1], Scalar)
                     else image.pos, f"{where}.figure", exc.message, hint=exc.hint)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from . import limits, pipeline, progress, record
+from . import chartcache, limits, pipeline, progress, record
 from .errors import BuildError, ContentError, format_problems
 from .paths import STYLES_DIR, TEMPLATES_DIR
 
@@ -32,7 +32,7 @@ def watched_folders(content: Path) -> tuple[Path, ...]:
 
 def change_filter(*outputs: Path | None, written: set[Path] | None = None) -> Callable[[object, str], bool]:
     """Ignore our own output written inside a watched folder: the PDFs, the HTML, the mends record
-    beside a PDF, and their temporary files. `written` holds the paths the builds so far wrote
+    beside a PDF, their temporary files and the chart cache. `written` holds the paths the builds so far wrote
     (the default output is known only once report.yaml is read); it may grow after this call."""
     from watchfiles import DefaultFilter
 
@@ -45,6 +45,8 @@ def change_filter(*outputs: Path | None, written: set[Path] | None = None) -> Ca
         p = Path(path)
         if p.name.startswith(".") and p.name.endswith((".tmp", ".mends.json")):
             return False  # write.py's temporary files, a mends record (record.py): never an input
+        if chartcache.holds(p):
+            return False  # drawn charts and matplotlib's folder: written (and read) by the build itself
         resolved = p.resolve()
         return default(change, path) and resolved not in ours and resolved not in written
 

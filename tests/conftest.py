@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from folio import chartcache
 from folio.cli import main
 from folio.pipeline import BuildOptions, Result, build
 
@@ -56,6 +57,15 @@ def write_report(folder: Path, report: str = MINIMAL_REPORT, chapters: dict[str,
     for name, text in (chapters if chapters is not None else {"10-one.yaml": MINIMAL_CHAPTER}).items():
         (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
     return folder
+
+
+PROJECT_CHART_ROOT = chartcache.ROOT  # the folder folio keeps its chart cache in, before any test moves it
+
+
+@pytest.fixture(autouse=True)
+def own_chart_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test a chart cache of its own: a test that replaces the drawing must find no chart drawn before."""
+    monkeypatch.setattr(chartcache, "ROOT", tmp_path_factory.mktemp("project") / "build")
 
 
 @pytest.fixture

@@ -325,3 +325,82 @@ def test_a_cache_folder_that_is_a_link_elsewhere_is_neither_read_nor_written(tmp
     (tmp_path / "build" / chartcache.FOLDER).symlink_to(elsewhere)
     html = chartcache.fill(prepared.sketch, prepared.doc.charts, tmp_path / "build" / chartcache.FOLDER)
     assert html == prepared.html and list(elsewhere.iterdir()) == []
+
+
+# ---------------------------------------------------------------- the cache is the project's, and vetted
+
+
+def _entry(svg: bytes) -> bytes:
+    return hashlib.sha256(svg).hexdigest().encode("ascii") + b"\n" + svg
+
+
+PLANTED = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>PLANTED</text></svg>'
+
+
+def test_an_entry_planted_beside_the_output_is_not_used(tmp_path: Path) -> None:
+    """The cache lies in the project, never in whatever folder -o names (which anyone may write to)."""
+    from folio import pipeline
+
+    content = folder_with(tmp_path, chart())
+    key = next(iter(prepare(content).doc.charts))
+    out = tmp_path / "out"
+    (out / chartcache.FOLDER).mkdir(parents=True)
+    (out / chartcache.FOLDER / f"{key}.entry").write_bytes(_entry(PLANTED))
+    pipeline.build(content, pipeline.BuildOptions(output=out / "r.pdf", html_out=out / "r.html"))
+    drawn = svgs((out / "r.html").read_text(encoding="utf-8"))
+    assert drawn and not any("PLANTED" in svg for svg in drawn)
+
+
+def test_the_cache_is_inside_the_project_and_ours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from folio.paths import PROJECT_ROOT
+
+    from .conftest import PROJECT_CHART_ROOT
+
+    assert PROJECT_CHART_ROOT == PROJECT_ROOT / "build"  # (conftest gives each test a cache of its own)
+    monkeypatch.setattr(chartcache, "ROOT", tmp_path / "build")
+    assert chartcache.location() == tmp_path / "build" / chartcache.FOLDER
+    assert (tmp_path / "build" / chartcache.FOLDER).is_dir()
+    monkeypatch.setattr(os, "getuid", lambda: os.stat(tmp_path).st_uid + 1)  # another user's folder: not read
+    assert chartcache.location() is None
+    monkeypatch.undo()
+    (tmp_path / "ro").write_text("a file where the build folder would be")  # cannot be made: no cache
+    monkeypatch.setattr(chartcache, "ROOT", tmp_path / "ro" / "build")
+    assert chartcache.location() is None
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "linked").mkdir()
+    (tmp_path / "linked" / chartcache.FOLDER).symlink_to(elsewhere)
+    monkeypatch.setattr(chartcache, "ROOT", tmp_path / "linked")
+    assert chartcache.location() is None
+
+
+@pytest.mark.parametrize("svg", [
+    b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+    b'<image xlink:href="file:///etc/hostname"/></svg>',
+    b'<svg xmlns="http://www.w3.org/2000/svg"><g id="a"/>' + b'<use href="#a"/>' * 120_000 + b"</svg>",
+    b"not an svg at all",
+])
+def test_a_tampered_entry_is_drawn_again_not_trusted(tmp_path: Path, svg: bytes) -> None:
+    """An entry with a right digest header but an SVG that images.vet refuses is drawn afresh and kept."""
+    prepared = prepare(folder_with(tmp_path, chart()))
+    cache = tmp_path / "build" / chartcache.FOLDER
+    clean = chartcache.fill(prepared.sketch, prepared.doc.charts, cache)
+    (entry,) = cache.glob("*.entry")
+    entry.write_bytes(_entry(svg))
+    assert chartcache.fill(prepared.sketch, prepared.doc.charts, cache) == clean
+    assert chartcache._read(entry) is not None and svg not in entry.read_bytes()
+
+
+def test_matplotlibs_folder_must_be_a_real_folder_of_ours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from folio import mpl
+
+    assert mpl._own_rc(tmp_path / "mine").read_text(encoding="utf-8").startswith("# folio's own")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "link").symlink_to(elsewhere)
+    with pytest.raises(OSError):
+        mpl._own_rc(tmp_path / "link")
+    monkeypatch.setattr(os, "getuid", lambda: os.stat(tmp_path).st_uid + 1)
+    with pytest.raises(OSError):
+        mpl._own_rc(tmp_path / "mine")
+    assert list(elsewhere.iterdir()) == []

@@ -119,11 +119,11 @@ def test_a_repeat_build_lays_each_part_out_once_and_gives_the_same_bytes(briefin
 
 
 def test_workers_one_for_short_reports() -> None:
-    short = parts.Cut("", "", ("<section>a</section>", "<section>b</section>"), "", "")
+    short = parts.Cut("", "", ("<section>a</section>", "<section>b</section>"), "")
     assert chunks.workers(None, short) == 1
     assert chunks.workers(2, short) == 2
     assert chunks.workers(None, None) == 1
-    long = parts.Cut("", "", tuple("x" * chunks.SHORTEST for _ in range(4)), "", "")
+    long = parts.Cut("", "", tuple("x" * chunks.SHORTEST for _ in range(4)), "")
     assert chunks.workers(None, long) >= 1
 
 
@@ -268,7 +268,7 @@ def test_a_layout_process_killed_from_outside_is_a_build_error() -> None:
     from folio.errors import BuildError
 
     chapters = ('<section class="chapter">a</section>', '<section class="chapter">b</section>')
-    cut = parts.Cut("<html><head></head><body>", "", chapters, "</main></body></html>", "")
+    cut = parts.Cut("<html><head></head><body>", "", chapters, "</main></body></html>")
     setup = chunks.Setup(lambda html: os._exit(9), lambda laid: b"", {})
     with pytest.raises(BuildError, match="ended abruptly"):
         chunks.lay_out(cut, setup, 2, start={}, splits={}, exact=False, mend=True, folios={})

@@ -335,3 +335,59 @@ def test_a_warm_rebuild_vets_an_image_changed_since_its_chapter_was_read(tmp_pat
         pipeline.prepare(content, warm=warm)
     assert [(p.position.line, p.position.column, p.message) for p in caught.value.problems] == [
         (5, 17, "'a.png' does not decode completely: the file is damaged or cut short")]
+
+
+def test_an_svg_is_vetted_again_when_a_picture_it_includes_changes(folder: Path) -> None:
+    """The verdict on an SVG depends on the files its <image> elements name: cut, mended, missing, added."""
+    picture, drawing = folder / "pic.png", folder / "a.svg"
+    drawing.write_bytes(svg('<image href="pic.png"/>'))
+    picture.write_bytes(photo("png")[:-2000])
+    with pytest.raises(ImageError, match="does not decode completely"):
+        vet(drawing, (folder,))
+    picture.write_bytes(photo("png"))  # mended: the SVG itself is unchanged
+    vet(drawing, (folder,))
+    picture.write_bytes(photo("png")[:-2000])  # cut again
+    with pytest.raises(ImageError, match="does not decode completely"):
+        vet(drawing, (folder,))
+    picture.unlink()
+    with pytest.raises(ImageError, match="no such file"):
+        vet(drawing, (folder,))
+    picture.write_bytes(photo("png"))  # added
+    vet(drawing, (folder,))
+
+
+def test_a_warm_rebuild_drops_a_refusal_when_the_svgs_picture_is_mended(tmp_path: Path) -> None:
+    """--watch: saving the picture an SVG includes is all it takes; the SVG need not be saved again."""
+    from folio import pipeline
+    from folio.errors import ContentError
+
+    content = write_report(tmp_path / "content", chapters={
+        "10-one.yaml": "title: One\nsections:\n  - title: A\n    blocks:\n      - figure: a.svg\n        alt: A.\n"})
+    (content / "a.svg").write_bytes(svg('<image href="pic.png"/>'))
+    picture = content / "pic.png"
+    picture.write_bytes(photo("png")[:-2000])
+    warm = pipeline.Warm()
+    with pytest.raises(ContentError):
+        pipeline.prepare(content, warm=warm)
+    picture.write_bytes(photo("png"))
+    warm.forget([picture])
+    pipeline.prepare(content, warm=warm)
+
+
+def test_an_svg_figure_is_vetted_once_per_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Validation and the fetcher vet with the same roots, so the fetcher takes validation's verdict."""
+    from folio import pipeline
+
+    content = write_report(tmp_path / "content", chapters={
+        "10-one.yaml": "title: One\nsections:\n  - title: A\n    blocks:\n      - figure: a.svg\n        alt: A.\n"})
+    (content / "a.svg").write_bytes(svg('<rect width="5" height="5"/>'))
+    vetted: list[str] = []
+    real = images._vet_file
+
+    def counted(path: str, roots: tuple[Path, ...], name: str) -> tuple:
+        vetted.append(path)
+        return real(path, roots, name)
+
+    monkeypatch.setattr(images, "_vet_file", counted)
+    pipeline.build(content, pipeline.BuildOptions(output=tmp_path / "out" / "r.pdf"))
+    assert vetted.count(str((content / "a.svg").resolve())) == 1, vetted

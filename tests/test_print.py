@@ -524,3 +524,20 @@ def test_the_print_file_has_no_annotations_on_its_pages(briefing: dict[str, Path
             assert objrs == []
     with pikepdf.open(briefing["screen"]) as pdf:
         assert any("/Annots" in page.obj for page in pdf.pages)  # the screen file keeps its links
+
+
+def test_a_booklet_on_sheets_twice_the_paper_keeps_the_pages_full_size(tmp_path: Path) -> None:
+    """--sheet A3: an A4 report's booklet on A3 sheets, each page at its own size (issue 16: A4 on A3)."""
+    from .conftest import run_cli
+
+    run = run_cli("--content", BRIEFING, "-o", tmp_path / "b.pdf", "--profile", "booklet", "--sheet", "A3")
+    assert run.code == 0, run.err
+    assert "on 3 A3 sheets" in run.out
+    with pikepdf.open(tmp_path / "b.pdf") as pdf:
+        box = [float(v) for v in pdf.pages[0].mediabox]
+        assert round(box[2]) == 1191 and round(box[3]) == 842  # A3 landscape
+        content = pdf.pages[0].Contents.read_bytes().decode("ascii")
+        assert content.startswith("q 1.00000 0 0 1.00000 ")  # the pages placed at full size
+    wrong = run_cli("--content", BRIEFING, "-o", tmp_path / "c.pdf", "--profile", "booklet", "--sheet", "Tabloid")
+    assert wrong.code == 1 and "the booklet of a report on A4 paper is printed on A4 or A3 sheets" in wrong.err
+    assert not (tmp_path / "c.pdf").exists()

@@ -187,11 +187,26 @@ def start_watching(content: Path, options: pipeline.BuildOptions) -> tuple[Watch
     return watcher, stop, thread, out, err
 
 
+# A chapter with a paragraph and a chart: each rebuild reads the chart cache, and writes to it when the chart changes
+WITH_A_CHART = MINIMAL_CHAPTER + """\
+      - chart: bar
+        labels: ["a", "b"]
+        series:
+          - name: S
+            values: [1, 2]
+        alt: Two bars.
+"""
+
+
 @pytest.mark.parametrize("where", ["-o inside", "default output inside"])
 def test_output_inside_the_content_folder_rebuilds_once_per_change(tmp_path: Path, where: str,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """Its own PDF, the mends record beside it and their temporary files are no change to rebuild for."""
-    content = write_report(tmp_path / "content")
+    """Its own PDF, the mends record beside it, their temporary files and the chart cache are no change
+    to rebuild for."""
+    from folio import chartcache
+
+    content = write_report(tmp_path / "content", chapters={"10-one.yaml": WITH_A_CHART})
+    monkeypatch.setattr(chartcache, "ROOT", content / "build")  # the project's cache, where the content is
     if where == "-o inside":
         options = pipeline.BuildOptions(output=content / "report.pdf")
     else:  # build/<slug>.pdf, below the folder the command runs in: the content folder itself
@@ -200,7 +215,8 @@ def test_output_inside_the_content_folder_rebuilds_once_per_change(tmp_path: Pat
     _watcher, stop, thread, out, err = start_watching(content, options)
     try:
         assert "wrote" in out.getvalue(), err.getvalue()
-        (content / "10-one.yaml").write_text(MINIMAL_CHAPTER.replace("A paragraph", "One edit"), encoding="utf-8")
+        edit = WITH_A_CHART.replace("A paragraph", "One edit").replace("[1, 2]", "[1, 3]")  # a chart drawn anew
+        (content / "10-one.yaml").write_text(edit, encoding="utf-8")
         wait_for(lambda: "rebuilt" in out.getvalue())
         time.sleep(4)  # ten rebuilds' time: an output taken for a change would rebuild again by now
         assert out.getvalue().count("rebuilt") == 1, out.getvalue()
@@ -208,6 +224,7 @@ def test_output_inside_the_content_folder_rebuilds_once_per_change(tmp_path: Pat
         stop.set()
         thread.join(timeout=30)
     assert list(content.glob(".*.tmp")) == []
+    assert len(list((content / "build" / chartcache.FOLDER).glob("*.entry"))) == 2  # both charts, kept there
 
 
 def test_the_mends_record_and_temporary_files_are_never_changes(tmp_path: Path) -> None:
@@ -218,6 +235,31 @@ def test_the_mends_record_and_temporary_files_are_never_changes(tmp_path: Path) 
     assert not keep(None, str(tmp_path / "content" / ".out.pdf.mends.json.abcd1234.tmp"))
     assert not keep(None, str(tmp_path / "content" / "build" / "x.pdf"))
     assert keep(None, str(tmp_path / "content" / "report.yaml"))
+
+
+def test_the_chart_cache_is_never_a_change(tmp_path: Path) -> None:
+    """An entry read or written, its temporary file and matplotlib's folder inside the cache."""
+    from folio.watch import change_filter
+
+    keep = change_filter(None, None)
+    cache = tmp_path / "content" / "build" / ".chart-cache"
+    for path in (cache / f"{'a' * 64}.entry", cache / ".x1y2.tmp", cache / "matplotlib" / "fontlist-v390.json",
+                 cache / "matplotlib" / "matplotlibrc"):
+        assert not keep(None, str(path)), path
+    assert keep(None, str(tmp_path / "content" / "images" / "map.png"))
+
+
+def test_forget_keeps_the_chapters_for_a_chart_cache_entry_and_drops_the_mends_for_any_font() -> None:
+    warm = pipeline.Warm()
+    warm.chapters[Path("/c/10-one.yaml")] = object()  # type: ignore[assignment]
+    warm.forget([Path("/c/build/.chart-cache") / f"{'a' * 64}.entry"])
+    assert warm.chapters, "a drawn chart looks like an image, but is no input"
+    warm.forget([Path("/c/images/map.png")])
+    assert not warm.chapters
+    for font in ("a.ttf", "a.otf", "a.woff", "a.woff2"):
+        warm.last = object()  # type: ignore[assignment]
+        warm.forget([Path("/c/fonts") / font])
+        assert warm.last is None, font
 
 
 CHART_CHAPTER = """\
