@@ -23,7 +23,7 @@ from markdown_it.token import Token
 from markupsafe import Markup
 
 from .errors import Problems, locate
-from .model import Text
+from .model import Note, Text
 from .segment import mark_khmer
 
 # A link is an annotation in the PDF, never fetched by the build: any web or mail address is
@@ -81,11 +81,15 @@ class Context:
     """What the markup of one chapter can refer to, and what it records."""
 
     targets: dict[str, Target]
-    notes: dict[str, Text]  # the chapter's notes: id -> text
+    notes: dict[str, Note]  # the chapter's notes: id -> text
     words: dict[str, str]
     problems: Problems
-    render_note: Callable[[str, Text], Markup] | None = None  # set by the resolver
+    render_note: Callable[[str, Note], Markup] | None = None  # set by the resolver
     called: set[str] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)  # notes called only where no call may stand
+
+
+DROP = "drop"  # allow_notes=DROP: a second rendering of text set elsewhere (a list of tables): calls vanish
 
 
 def _footnote_call(state: StateInline, silent: bool) -> bool:
@@ -174,11 +178,16 @@ def make_parser(language: str) -> MarkdownIt:
     return md
 
 
-def render_inline(md: MarkdownIt, text: Text, ctx: Context, *, allow_notes: bool = True) -> Markup:
-    """The text as HTML, safe to put in a template."""
+def render_inline(md: MarkdownIt, text: Text, ctx: Context, *, allow_notes: bool | str = True,
+                  refuse_hint: str = "") -> Markup:
+    """The text as HTML, safe to put in a template.
+
+    allow_notes: True, a call sets its note; False, a call is an error (with `refuse_hint`, if
+    given); DROP, calls are left out silently (the text is set a second time elsewhere).
+    """
     tokens = md.parseInline(text.value)
     children = tokens[0].children or [] if tokens else []
-    return Markup("".join(_render(children, text, ctx, allow_notes)))
+    return Markup("".join(_render(children, text, ctx, allow_notes, refuse_hint)))
 
 
 def plain_text(md: MarkdownIt, text: Text) -> str:
@@ -195,7 +204,8 @@ def plain_text(md: MarkdownIt, text: Text) -> str:
     return "".join(out)
 
 
-def _render(tokens: list[Token], text: Text, ctx: Context, allow_notes: bool) -> list[str]:
+def _render(tokens: list[Token], text: Text, ctx: Context, allow_notes: bool | str,
+            refuse_hint: str = "") -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(tokens):
@@ -211,10 +221,10 @@ def _render(tokens: list[Token], text: Text, ctx: Context, allow_notes: bool) ->
             tag = "em" if kind.startswith("em") else "strong"
             out.append(f"<{'/' if kind.endswith('close') else ''}{tag}>")
         elif kind == "footnote_call":
-            out.append(_footnote(tok.meta["id"], text, ctx, allow_notes))
+            out.append(_footnote(tok.meta["id"], text, ctx, allow_notes, refuse_hint))
         elif kind == "link_open":
             close = _matching_close(tokens, i)
-            inner = _render(tokens[i + 1 : close], text, ctx, allow_notes)
+            inner = _render(tokens[i + 1 : close], text, ctx, allow_notes, refuse_hint)
             out.append(_link(str(tok.attrs.get("href", "")), "".join(inner), text, ctx))
             i = close
         else:  # any rule we did not expect: keep its text, escaped
@@ -259,7 +269,9 @@ def _link(href: str, inner: str, text: Text, ctx: Context) -> str:
     return f'<a href="{html.escape(href)}">{inner}</a>'
 
 
-def _footnote(ident: str, text: Text, ctx: Context, allow_notes: bool) -> str:
+def _footnote(ident: str, text: Text, ctx: Context, allow_notes: bool | str, refuse_hint: str = "") -> str:
+    if allow_notes == DROP:
+        return ""
     note = ctx.notes.get(ident)
     if note is None:
         ctx.problems.add(locate(text.pos, f"[^{ident}]"), f"footnote '[^{ident}]' has no text", where=text.where,
@@ -267,8 +279,10 @@ def _footnote(ident: str, text: Text, ctx: Context, allow_notes: bool) -> str:
                          + (f" ({_close_id(ident, ctx.notes)})" if _close_id(ident, ctx.notes) else ""))
         return ""
     if not allow_notes:
+        ctx.refused.add(ident)  # one mistake: not also "never called"
         ctx.problems.add(locate(text.pos, f"[^{ident}]"), f"footnote '[^{ident}]' cannot stand here", where=text.where,
-                         hint="footnotes may be called from running text, not from titles or notes")
+                         hint=refuse_hint or "footnotes may be called from the text set on the page, not from "
+                                             "chapter or section titles (they are repeated in the contents) or notes")
         return ""
     if ident in ctx.called:
         ctx.problems.add(locate(text.pos, f"[^{ident}]"), f"footnote '[^{ident}]' is called twice", where=text.where,

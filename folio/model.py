@@ -61,11 +61,28 @@ class ListBlock:
 @dataclass(frozen=True)
 class Table:
     caption: Text
-    header: tuple[Text, ...]
+    header: tuple[Text, ...]  # a heading may be empty (Text ""): an empty header cell
     rows: tuple[tuple[Text, ...], ...]
     align: tuple[str, ...]  # one of left, right, center per column
     source: Text | None = None
     id: str = ""
+    pos: Position | None = None
+    row_headings: bool = False  # the first cell of each row heads the row (TH scope=row)
+    widths: tuple[str, ...] = ()  # one CSS width per column ("40%", "2fr" made a share), or none
+    notes: tuple[Text, ...] = ()  # lines under the table, before the source
+
+
+@dataclass(frozen=True)
+class Definition:
+    term: Text
+    definition: Text
+
+
+@dataclass(frozen=True)
+class Definitions:
+    """A label/value list (a <dl>): each term with what it means or holds."""
+
+    items: tuple[Definition, ...]
     pos: Position | None = None
 
 
@@ -122,28 +139,54 @@ class Box:
     id: str = ""
 
 
-Block = Paragraph | Subheading | Quote | ListBlock | Table | Figure | Chart | KeyFigures | Box
+Block = Paragraph | Subheading | Quote | ListBlock | Table | Figure | Chart | KeyFigures | Box | Definitions
 
 
 # ---------------------------------------------------------------- structure
 
 
 @dataclass(frozen=True)
-class Section:
+class Subsection:
+    """The fourth heading level, inside a section: numbered 'III.2.1', optionally in the contents."""
+
     title: Text
-    id: str
+    id: str  # the author's id, or "" (resolve.py then derives a unique one from the title)
     blocks: tuple[Block, ...]
     pos: Position
 
 
 @dataclass(frozen=True)
+class Section:
+    title: Text
+    id: str  # the author's id, or "" (resolve.py then derives a unique one from the title)
+    blocks: tuple[Block, ...]
+    pos: Position
+    subsections: tuple[Subsection, ...] = ()
+
+
+@dataclass(frozen=True)
+class Note:
+    """A footnote's text: one paragraph, or several (a note written as a list of strings)."""
+
+    paragraphs: tuple[Text, ...]
+
+    @property
+    def pos(self) -> Position:
+        return self.paragraphs[0].pos
+
+    @property
+    def where(self) -> str:
+        return self.paragraphs[0].where
+
+
+@dataclass(frozen=True)
 class Chapter:
     title: Text
-    id: str
+    id: str  # the author's id, or "" (resolve.py then derives a unique one from the title)
     numbered: bool
     blocks: tuple[Block, ...]  # before the first section (or all of them)
     sections: tuple[Section, ...]
-    notes: dict[str, Text]  # footnote id -> text, for the whole chapter
+    notes: dict[str, Note]  # footnote id -> its text, for the whole chapter
     file: Path
     pos: Position
 
@@ -184,6 +227,7 @@ class Report:
     chapters: tuple[Chapter, ...]
     chapter_start: str = "page"  # page: a new page; right: a new right-hand page
     lists: tuple[str, ...] = field(default=())  # "figures", "tables": lists after the contents
+    contents_depth: int = 2  # 2: chapters and sections in the contents; 3: sub-sections too
     compose: bool = False  # justified paragraphs broken by total fit (compose.py); false: the engine's breaks
     file: Path | None = None
     fonts: tuple[ReportFont, ...] = ()  # the report's own fonts (report.yaml `fonts:`), in order

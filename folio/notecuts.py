@@ -86,6 +86,8 @@ def _room_for_first_part(pages: Pages, note: str) -> tuple[int, bool, int]:
     parts = pages.parts[note]
     heights = [h for p in parts for _, h in p.lines]
     page, call_bottom = pages.call_at[note][:2]
+    # a call inside a block that may not split (a box, a short table) comes and goes with all of it
+    call_bottom = max(call_bottom, pages.keep_bottom.get(note, call_bottom))
     frame = pages.frames[page]
     overhead = max((f.overhead for f in pages.frames.values()), default=0.0)
     max_notes = max((f.max_notes for f in pages.frames.values()), default=0.0)

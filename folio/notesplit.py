@@ -74,8 +74,9 @@ def split_html(body: str, cuts: tuple[int, ...]) -> list[str]:
                     pending.pop(0)
                     if found.start() > at:
                         out.append(token[at:found.start()])
+                    whole = len(stack) - _empty_tail(out, stack)  # the elements with something in them
                     parts.append(_close(out, stack))
-                    out = [_without_id(s) for s, _, _ in stack]
+                    out = [_reopened(s) if i < whole else _without_id(s) for i, (s, _, _) in enumerate(stack)]
                     stack = [(s, n, i + 1) for i, (s, n, _) in enumerate(stack)]
                     at = found.start()
                 count += 1
@@ -87,15 +88,28 @@ def split_html(body: str, cuts: tuple[int, ...]) -> list[str]:
 
 def _close(out: list[str], stack: list[tuple[str, str, int]]) -> str:
     """Part so far with its open elements closed; elements still empty are left for the next part."""
-    keep = len(stack)
-    while keep and stack[keep - 1][2] == len(out) and out[-1] == stack[keep - 1][0]:
-        out.pop()  # opened with nothing in it yet: drop its start tag here
-        keep -= 1
+    keep = len(stack) - _empty_tail(out, stack)
+    del out[len(out) - (len(stack) - keep):]  # opened with nothing in them yet: drop their start tags here
     return ("".join(out).rstrip() + "".join(f"</{name}>" for _, name, _ in reversed(stack[:keep])))
+
+
+def _empty_tail(out: list[str], stack: list[tuple[str, str, int]]) -> int:
+    """How many of the innermost open elements were opened at the end of `out`, with nothing in them yet."""
+    empty = 0
+    while (empty < len(stack) and stack[-1 - empty][2] == len(out) - empty
+           and out[len(out) - 1 - empty] == stack[-1 - empty][0]):
+        empty += 1
+    return empty
 
 
 def _without_id(start_tag: str) -> str:
     return re.sub(r'\s+id="[^"]*"', "", start_tag)
+
+
+def _reopened(start_tag: str) -> str:
+    """An element open at a cut, opened again in the next part: without its id, and a paragraph
+    of a note (resolve.py) marked as going on, so that it is not indented as a new one."""
+    return _without_id(start_tag).replace('class="note-para"', 'class="note-para note-para-cont"')
 
 
 def note_start(note_id: str) -> str:

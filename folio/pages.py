@@ -63,6 +63,8 @@ class Pages:
     expected: dict[str, int] = field(default_factory=dict)  # note id -> the parts it was cut into
     words: dict[str, int] = field(default_factory=dict)  # note id -> its words, all parts, from their calls
     order: dict[str, int] = field(default_factory=dict)  # note id -> its call's place among the calls
+    # note id -> the bottom of the block its call may not leave (a box, a short table, a row), on its page
+    keep_bottom: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -178,13 +180,24 @@ def _own_texts(box: Any, boxes: Any) -> Iterator[Any]:
             yield from _own_texts(child, boxes)
 
 
-def _walk(box: Any, key: str, page: int, right: float, trim: tuple, out: Pages, boxes: Any) -> None:
+def _walk(box: Any, key: str, page: int, right: float, trim: tuple, out: Pages, boxes: Any,
+          keep: float | None = None) -> None:
+    """Read the box's lines; `keep` is the bottom of the outermost block around it that may not
+    be split (a box, a short table, a figure, a table row): a note called inside comes back to
+    the page before only with all of it."""
     element = box.element
     if element is not None and box.element_tag and "::" not in box.element_tag:
         key = element.get("data-src") or key
+    if keep is None and isinstance(box, boxes.BlockBox | boxes.TableRowBox) and box.style["break_inside"] in (
+            "avoid", "avoid-page"):
+        keep = box.position_y + box.margin_height()
     if isinstance(box, boxes.LineBox):
-        out.lines.append(_line(box, key, page, right, trim, out, boxes))
+        out.lines.append(_line(box, key, page, right, trim, out, boxes, keep))
         return
+    if isinstance(box, boxes.TableRowBox):  # a note called in a cell: its call is the whole row's
+        for line in box.descendants():
+            if isinstance(line, boxes.LineBox):
+                _calls(line, key, page, out, boxes, box.position_y + box.margin_height(), keep)
     if isinstance(box, boxes.TableRowBox | boxes.ReplacedBox):  # atomic here: no lines read inside
         out.lines.append(Line(page, key, element, box.element_tag or "", _cls(element),
                               box.position_y, box.position_y + box.margin_height(), box.position_x, atomic=True))
@@ -197,10 +210,11 @@ def _walk(box: Any, key: str, page: int, right: float, trim: tuple, out: Pages, 
     if isinstance(box, boxes.BlockContainerBox) and box.width != "auto":
         right = min(right, box.content_box_x() + box.width) if box.children else right
     for child in getattr(box, "children", ()):
-        _walk(child, key, page, right, trim, out, boxes)
+        _walk(child, key, page, right, trim, out, boxes, keep)
 
 
-def _line(box: Any, key: str, page: int, right: float, trim: tuple, out: Pages, boxes: Any) -> Line:
+def _calls(box: Any, key: str, page: int, out: Pages, boxes: Any, bottom: float, keep: float | None) -> None:
+    """Record the note calls of a line whose call comes back to a page only with `bottom`."""
     texts = [d for d in box.descendants() if isinstance(d, boxes.TextBox)]
     for d in box.descendants():
         if d.footnote is not None:
@@ -211,8 +225,16 @@ def _line(box: Any, key: str, page: int, right: float, trim: tuple, out: Pages, 
                 words = len(notesplit.words("".join(d.footnote.element.itertext())))
                 out.words[base] = out.words.get(base, 0) + words
             if ident.startswith("note-") and notesplit.CONT_SEP not in ident:
-                out.call_at[base] = (page, box.position_y + box.height, key, snippet(_join(texts)))
+                out.call_at[base] = (page, bottom, key, snippet(_join(texts)))
                 out.order.setdefault(base, len(out.order))
+                if keep is not None:
+                    out.keep_bottom[base] = keep
+
+
+def _line(box: Any, key: str, page: int, right: float, trim: tuple, out: Pages, boxes: Any,
+          keep: float | None = None) -> Line:
+    texts = [d for d in box.descendants() if isinstance(d, boxes.TextBox)]
+    _calls(box, key, page, out, boxes, box.position_y + box.height, keep)
     parent = box.element
     line = Line(page, key, parent, box.element_tag or "", _cls(parent), box.position_y,
                 box.position_y + box.height, box.position_x, text=_join(texts))

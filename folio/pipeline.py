@@ -507,11 +507,10 @@ def _named_files(report: model.Report) -> dict[Path, str]:
     named = {Path(os.path.realpath(c.file)): "one of the report's chapters" for c in report.chapters}
     if report.file is not None:
         named[Path(os.path.realpath(report.file))] = "report.yaml"
-    for chapter in report.chapters:
-        for figure in _figures((*chapter.blocks, *(b for s in chapter.sections for b in s.blocks))):
-            with contextlib.suppress(AssetError):  # validation refused it already
-                path = content_file(report.folder if figure.pos is None else figure.pos.path.parent, figure.image)
-                named[Path(os.path.realpath(path))] = "an image a figure shows"
+    for figure in _figures(report.chapters):
+        with contextlib.suppress(AssetError):  # validation refused it already
+            path = content_file(report.folder if figure.pos is None else figure.pos.path.parent, figure.image)
+            named[Path(os.path.realpath(path))] = "an image a figure shows"
     for font in report.fonts:
         named[Path(os.path.realpath(font.file))] = "a font the report brings (report.yaml fonts:)"
         named[Path(os.path.realpath(font.licence))] = "the licence of a font the report brings (report.yaml fonts:)"
@@ -520,12 +519,17 @@ def _named_files(report: model.Report) -> dict[Path, str]:
     return named
 
 
-def _figures(blocks: Iterable[model.Block]) -> Iterable[model.Figure]:
-    for block in blocks:
-        if isinstance(block, model.Figure):
-            yield block
-        elif isinstance(block, model.Box):
-            yield from _figures(block.blocks)
+def _figures(node: object) -> Iterable[model.Figure]:
+    """Every figure in the content, however deep (chapters, sections, sub-sections, boxes): the
+    model is walked whole, so that a new kind of nesting cannot hide one."""
+    if isinstance(node, model.Figure):
+        yield node
+    elif isinstance(node, tuple):
+        for item in node:
+            yield from _figures(item)
+    elif dataclasses.is_dataclass(node) and not isinstance(node, model.Text | type):
+        for each in dataclasses.fields(node):
+            yield from _figures(getattr(node, each.name))
 
 
 def _composer(prepared: Prepared, options: BuildOptions, timings: Timings, fetcher: Any):

@@ -19,8 +19,9 @@ from . import keyfit
 from . import model as m
 from .chartdata import ChartData, number_text
 from .errors import Position, Problems, locate
-from .markup import Context, Target, make_parser, plain_text, render_inline
+from .markup import DROP, Context, Target, make_parser, plain_text, render_inline
 from .paths import TEMPLATES_DIR
+from .validate import slugify
 from .words import format_date, words_for
 
 
@@ -87,6 +88,8 @@ class BlockView:
 
 @dataclass
 class SectionView:
+    """A section, or a sub-section (number "3.2", label "III.3.2", no sub-sections of its own)."""
+
     id: str
     number: str  # "3"
     label: str  # "III.3"
@@ -94,6 +97,7 @@ class SectionView:
     title_text: str
     blocks: list[BlockView]
     src: str = ""
+    subsections: list[SectionView] = field(default_factory=list)
 
 
 @dataclass
@@ -138,6 +142,7 @@ class Resolver:
         self.numbers: dict[int, tuple[str, str]] = {}
         self.sources: dict[str, Position] = {}
         self.chapter_numbers: dict[int, str] = {}  # id(chapter) -> "III"; unnumbered chapters absent
+        self.anchors: dict[int, str] = {}  # id(chapter, section or sub-section) -> its HTML id
         self.charts: dict[str, tuple[ChartData, Position]] = {}
         self.reserved = template_ids()
 
@@ -181,24 +186,52 @@ class Resolver:
     # -- ids and labels -------------------------------------------------
 
     def _collect_targets(self) -> None:
+        """Number everything and give it an anchor; only the ids the author wrote can collide.
+
+        The author's ids are taken first, in reading order (a duplicate is an error, at both
+        `id:` lines); then each chapter, section and sub-section without one gets an id from
+        its title, made unique deterministically: the title's slug if free, else prefixed with
+        its chapter's (or section's) anchor, else suffixed -2, -3... A later edit elsewhere in
+        the report cannot change an earlier heading's anchor.
+        """
         seen: dict[str, Position] = {}
         self._numbered: list[m.Block] = []
+        automatic: list[tuple[object, str, Target, object | None]] = []  # (heading, slug, target, parent)
         number = 0
+
+        def heading(node: object, ident: str, target: Target, pos: Position, title: m.Text, field: str,
+                    parent: object | None) -> None:
+            if ident:
+                self.anchors[id(node)] = ident
+                self._add_target(ident, target, _id_pos(ident, pos, title), seen, field)
+            else:
+                automatic.append((node, slugify(title.value), target, parent))
+
         for chapter in self.report.chapters:
             if chapter.numbered:
                 number += 1
                 self.chapter_numbers[id(chapter)] = roman(number)
             label = (f"{self.words['chapter']} {roman(number)}" if chapter.numbered
                      else chapter.title.value)
-            where = _id_pos(chapter.id, chapter.pos, chapter.title)
-            self._add_target(chapter.id, Target(label, "chapter"), where, seen, "id", where == chapter.title.pos)
+            heading(chapter, chapter.id, Target(label, "chapter"), chapter.pos, chapter.title, "id", None)
             self._number_blocks(chapter.blocks, seen)
             for i, section in enumerate(chapter.sections, 1):
                 prefix = f"{roman(number)}." if chapter.numbered else ""
-                where = _id_pos(section.id, section.pos, section.title)
-                self._add_target(section.id, Target(f"{self.words['section']} {prefix}{i}", "section"),
-                                 where, seen, f"sections[{i - 1}].id", where == section.title.pos)
+                heading(section, section.id, Target(f"{self.words['section']} {prefix}{i}", "section"),
+                        section.pos, section.title, f"sections[{i - 1}].id", chapter)
                 self._number_blocks(section.blocks, seen)
+                for j, sub in enumerate(section.subsections, 1):
+                    heading(sub, sub.id, Target(f"{self.words['section']} {prefix}{i}.{j}", "section"),
+                            sub.pos, sub.title, f"sections[{i - 1}].subsections[{j - 1}].id", section)
+                    self._number_blocks(sub.blocks, seen)
+        for node, slug, target, parent in automatic:
+            anchor = slug
+            if anchor in seen and parent is not None:
+                anchor = f"{self.anchors[id(parent)]}-{slug}"
+            anchor = _free_id(anchor, seen, self.reserved)  # clear of the templates' ids too
+            self.anchors[id(node)] = anchor
+            seen[anchor] = node.pos  # type: ignore[attr-defined]
+            self.targets[anchor] = target
         # anchors for numbered blocks without an author's id, clear of every id the author gave
         counts = {"figure": 0, "table": 0, "box": 0}
         for block in self._numbered:
@@ -239,22 +272,33 @@ class Resolver:
     # -- structure ------------------------------------------------------
 
     def _chapter(self, chapter: m.Chapter) -> ChapterView:
+        anchor = self.anchors[id(chapter)]
         ctx = Context(self.targets, chapter.notes, self.words, self.problems,
-                      lambda ident, text: self._note(f"{chapter.id}.{ident}", text))
+                      lambda ident, note: self._note(f"{anchor}.{ident}", note))
         number = self.chapter_numbers.get(id(chapter), "")  # counted once, in _collect_targets
         sections = []
         for i, section in enumerate(chapter.sections, 1):
+            subsections = [SectionView(
+                id=self.anchors[id(sub)],
+                number=f"{i}.{j}",
+                label=f"{number}.{i}.{j}" if number else f"{i}.{j}",
+                title=self._inline(sub.title, ctx, notes=False),
+                title_text=plain_text(self.md, sub.title),
+                blocks=self._blocks(sub.blocks, ctx, heading=4),
+                src=self._src(sub.title.pos),
+            ) for j, sub in enumerate(section.subsections, 1)]
             sections.append(SectionView(
-                id=section.id,
+                id=self.anchors[id(section)],
                 number=str(i),
                 label=f"{number}.{i}" if number else str(i),
                 title=self._inline(section.title, ctx, notes=False),
                 title_text=plain_text(self.md, section.title),
                 blocks=self._blocks(section.blocks, ctx),
                 src=self._src(section.title.pos),
+                subsections=subsections,
             ))
         view = ChapterView(
-            id=chapter.id,
+            id=anchor,
             number=number,
             title=self._inline(chapter.title, ctx, notes=False),
             title_text=plain_text(self.md, chapter.title),
@@ -262,37 +306,49 @@ class Resolver:
             sections=sections,
             src=self._src(chapter.title.pos),
         )
-        for ident, text in chapter.notes.items():
-            if ident not in ctx.called:
-                self.problems.add(text.pos, f"note '{ident}' is never called", where=text.where,
+        for ident, note in chapter.notes.items():
+            if ident not in ctx.called and ident not in ctx.refused:  # a refused call is one error, not two
+                self.problems.add(note.pos, f"note '{ident}' is never called", where=note.where,
                                   hint=f"call it with [^{ident}] where it belongs, or delete it")
         return view
 
-    def _note(self, anchor: str, text: m.Text) -> Markup:
+    def _note(self, anchor: str, note: m.Note) -> Markup:
         """The note, floated to the page foot by CSS; the empty span before it marks its call's page
-        (typeset.py checks that the two land on the same page). Ids are '<chapter>.<note>': unique."""
+        (typeset.py checks that the two land on the same page). Ids are '<chapter>.<note>': unique.
+
+        A note of several paragraphs sets each after the first as a block of its own. Each but the
+        last ends in a space, inside it: the preflight cuts long notes between words (notesplit.py)
+        and must see the paragraphs' words apart, and a space between two blocks would be set by
+        the engine as an empty line."""
         ctx = Context(self.targets, {}, self.words, self.problems)
-        body = render_inline(self.md, text, ctx, allow_notes=False)
+        paragraphs = [render_inline(self.md, text, ctx, allow_notes=False) for text in note.paragraphs]
+        last = len(paragraphs) - 1
+        body = Markup("").join(
+            (p if i == 0 else Markup('<span class="note-para">{}').format(p))
+            + (Markup(" ") if i < last else Markup("")) + (Markup("</span>") if i else Markup(""))
+            for i, p in enumerate(paragraphs))
         return Markup('<span class="footnote-anchor" id="call-{0}"></span>'
                       '<span class="footnote" id="note-{0}">{1}</span>').format(anchor, body)
 
-    def _inline(self, text: m.Text, ctx: Context, notes: bool = True) -> Markup:
-        return render_inline(self.md, text, ctx, allow_notes=notes)
+    def _inline(self, text: m.Text, ctx: Context, notes: bool | str = True, refuse_hint: str = "") -> Markup:
+        return render_inline(self.md, text, ctx, allow_notes=notes, refuse_hint=refuse_hint)
 
-    def _blocks(self, blocks: tuple[m.Block, ...], ctx: Context) -> list[BlockView]:
+    def _blocks(self, blocks: tuple[m.Block, ...], ctx: Context, heading: int = 3) -> list[BlockView]:
+        """The blocks' views; `heading` is the level of a run-in sub-heading among them (h3 in a
+        section, h4 in a sub-section, whose title is the h3)."""
         out = []
         for block in blocks:
-            view = self._block(block, ctx)
+            view = self._block(block, ctx, heading)
             if view is not None:
                 view.src = self._src(_block_pos(block))
                 out.append(view)
         return out
 
-    def _block(self, block: m.Block, ctx: Context) -> BlockView | None:
+    def _block(self, block: m.Block, ctx: Context, heading: int = 3) -> BlockView | None:
         if isinstance(block, m.Paragraph):
             return BlockView("paragraph", self._inline(block.text, ctx))
         if isinstance(block, m.Subheading):
-            return BlockView("subheading", self._inline(block.text, ctx, notes=False))
+            return BlockView("subheading", self._inline(block.text, ctx), {"tag": f"h{heading}"})
         if isinstance(block, m.Quote):
             source = self._inline(block.source, ctx) if block.source else None
             return BlockView("quote", self._inline(block.text, ctx), {"source": source})
@@ -301,6 +357,10 @@ class Resolver:
                       "children": [self._inline(c, ctx) for c in item.children]}
                      for item in block.items]
             return BlockView("list", data={"ordered": block.ordered, "items": items})
+        if isinstance(block, m.Definitions):
+            items = [{"term": self._inline(d.term, ctx), "definition": self._inline(d.definition, ctx)}
+                     for d in block.items]
+            return BlockView("definitions", data={"items": items})
         if isinstance(block, m.Table):
             return BlockView("table", data=self._table(block, ctx))
         if isinstance(block, m.Figure):
@@ -310,39 +370,48 @@ class Resolver:
         if isinstance(block, m.KeyFigures):
             anchor, label = self.numbers[id(block)]
             # each value its own data-src: a value too wide is reported at its line, not the box's
-            items = [{"value": self._inline(k.value, ctx, notes=False), "label": self._inline(k.label, ctx),
+            items = [{"value": self._inline(k.value, ctx), "label": self._inline(k.label, ctx),
                       "src": self._src(k.value.pos)} for k in block.items]
-            title = self._inline(block.title, ctx, notes=False) if block.title else None
+            title = self._inline(block.title, ctx) if block.title else None
             columns, size = keyfit.fit([plain_text(self.md, k.value) for k in block.items])
             return BlockView("keyfigures", data={"id": anchor, "label": label, "title": title, "items": items,
                                                  "fit": keyfit.css_classes(columns, size, len(block.items))})
         if isinstance(block, m.Box):
             anchor, label = self.numbers[id(block)]
             return BlockView("box", data={"id": anchor, "label": label,
-                                          "title": self._inline(block.title, ctx, notes=False),
-                                          "blocks": self._blocks(block.blocks, ctx)})
+                                          "title": self._inline(block.title, ctx),
+                                          "blocks": self._blocks(block.blocks, ctx, heading)})
         raise TypeError(f"no view for {type(block).__name__}")  # a new block type needs a view here
 
     # -- tables, figures, charts -----------------------------------------
 
     def _caption(self, block: m.Table | m.Figure | m.Chart, ctx: Context) -> dict[str, Any]:
-        """Anchor, label ("Table 2"), caption, and the words of its line in the list of tables or figures."""
+        """Anchor, label ("Table 2"), caption, and the words of its line in the list of tables or figures.
+
+        Notes may be called from a caption or a source; the list of tables or figures repeats the
+        caption without them (a note is set once, at its call)."""
         anchor, label = self.numbers[id(block)]
-        caption = self._inline(block.caption, ctx, notes=False) if block.caption else None
-        list_caption = caption
-        if list_caption is None and isinstance(block, m.Chart) and block.title:
-            list_caption = self._inline(block.title, ctx, notes=False)
-        source = self._inline(block.source, ctx, notes=False) if block.source else None
+        caption = self._inline(block.caption, ctx) if block.caption else None
+        list_caption = self._inline(block.caption, ctx, notes=DROP) if block.caption else None
+        if isinstance(block, m.Chart) and block.title:
+            title = self._inline(block.title, ctx, notes=False, refuse_hint=CHART_HINT)
+            list_caption = list_caption or title
+        if isinstance(block, m.Figure | m.Chart):
+            self._inline(block.alt, ctx, notes=False, refuse_hint=ALT_HINT)  # read aloud, never printed
+        source = self._inline(block.source, ctx) if block.source else None
         return {"id": anchor, "label": label, "caption": caption, "source": source,
                 "source_word": self.words["source"], "list_caption": list_caption or Markup()}
 
     def _table(self, table: m.Table, ctx: Context) -> dict[str, Any]:
         data = self._caption(table, ctx)
         data.update(
-            header=[self._inline(cell, ctx, notes=False) for cell in table.header],
-            rows=[[self._inline(cell, ctx, notes=False) for cell in row] for row in table.rows],
+            header=[self._inline(cell, ctx) for cell in table.header],
+            rows=[[self._inline(cell, ctx) for cell in row] for row in table.rows],
             align=list(table.align),
             short=len(table.rows) <= SHORT_TABLE,
+            row_headings=table.row_headings,
+            widths=list(table.widths),
+            notes=[self._inline(note, ctx) for note in table.notes],
         )
         return data
 
@@ -360,6 +429,11 @@ class Resolver:
 
         data = self._caption(chart, ctx)
         label = data["label"]
+        # drawn inside the picture: no call may stand in them (each checked once, here)
+        names = [self._inline(s.name, ctx, notes=False, refuse_hint=CHART_HINT) for s in chart.series]
+        labels = [self._inline(x, ctx, notes=False, refuse_hint=CHART_HINT) for x in chart.labels]
+        if chart.units:
+            self._inline(chart.units, ctx, notes=False, refuse_hint=CHART_HINT)
         chart_data = ChartData(
             kind=chart.kind,
             labels=tuple(plain_text(self.md, label) for label in chart.labels),
@@ -373,13 +447,17 @@ class Resolver:
         data.update(src=placeholder(key), alt=plain_text(self.md, chart.alt), table=None,
                     table_word=f"{label}: {self.words['chart_data']}")
         if chart.show_table:
-            header = [Markup()] + [self._inline(s.name, ctx, notes=False) for s in chart.series]
-            rows = [[self._inline(label, ctx, notes=False)] + [Markup(number_text(s.values[i])) for s in chart.series]
-                    for i, label in enumerate(chart.labels)]
+            header = [Markup(), *names]
+            rows = [[labels[i]] + [Markup(number_text(s.values[i])) for s in chart.series]
+                    for i in range(len(chart.labels))]
             data["table"] = {"header": header, "rows": rows, "align": ["left"] + ["right"] * len(chart.series),
                              "units": plain_text(self.md, chart.units) if chart.units else ""}
         return data
 
+
+CHART_HINT = ("a chart's title, labels, series names and units are drawn inside the picture, where a note "
+              "cannot be called; call it from the chart's caption or source")
+ALT_HINT = "alternative text is read aloud, never printed; call the note from the caption or source"
 
 SHORT_TABLE = 15  # rows; a table this short is kept on one page rather than split
 

@@ -256,11 +256,15 @@ def _list_item(r: Reader, node: Node, where: str) -> m.ListItem | None:
 
 
 def _table(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
-    """`table: caption`, `columns: [...]`, `rows: [[...], ...]`, optional `align`, `source`, `id`."""
-    if r.mapping(node, where, ("table", "columns", "rows"), ("align", "source", "id")) is None:
+    """`table: caption`, `columns: [...]`, `rows: [[...], ...]`; optional `align`, `widths`,
+    `row_headings`, `notes` (or `note`), `source`, `id`."""
+    if r.mapping(node, where, ("table", "columns", "rows"),
+                 ("align", "widths", "row_headings", "notes", "note", "source", "id")) is None:
         return None
     caption = r.text(node, "table", where, required=True)
-    header = tuple(r.text_list(node, "columns", where))
+    # an empty heading ("") is an empty header cell, as an empty cell is in a row
+    header = tuple(_cell(r, cell, f"{where}.columns[{j}]")
+                   for j, cell in enumerate(r.sequence(node, "columns", where, required=True)))
     rows: list[tuple[m.Text, ...]] = []
     for i, row_node in enumerate(r.sequence(node, "rows", where, required=True)):
         row_where = f"{where}.rows[{i}]"
@@ -268,10 +272,7 @@ def _table(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
             r.error(row_node.pos, row_where, f"expected a row as a list of cells, found {kind_name(row_node)}",
                     hint="write a row as [cell, cell, ...], one cell per column")
             continue
-        cells = []
-        for j, cell in enumerate(row_node.items):
-            text = r.text_node(cell, f"{row_where}[{j}]", required=False)
-            cells.append(text if text is not None else m.Text("", cell.pos))
+        cells = [_cell(r, cell, f"{row_where}[{j}]") for j, cell in enumerate(row_node.items)]
         if header and len(cells) != len(header):
             r.error(row_node.pos, row_where, f"the row has {len(cells)} cells; the table has {len(header)} columns",
                     hint="give every row one cell per column; an empty cell is written \"\"")
@@ -287,21 +288,86 @@ def _table(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
         if header and len(align) != len(header):
             r.error(align_node[1].pos, f"{where}.align",
                     f"{len(align)} alignments for {len(header)} columns", hint="give one per column, or none")
+    widths = _widths(r, node, where, len(header))
+    notes = _table_notes(r, node, where)
     if caption is None or not header:
         return None
     if not align or len(align) != len(header) or any(a not in ALIGNMENTS for a in align):
         align = tuple("right" if _numeric_column(rows, i) else "left" for i in range(len(header)))
     return m.Table(caption, header, tuple(rows), align, r.text(node, "source", where),
-                   r.identifier(node, "id", where), node.pos)
+                   r.identifier(node, "id", where), node.pos,
+                   row_headings=r.boolean(node, "row_headings", where, False), widths=widths, notes=notes)
+
+
+def _cell(r: Reader, cell: Node, where: str) -> m.Text:
+    """A table cell or column heading: text, possibly empty."""
+    text = r.text_node(cell, where, required=False)
+    return text if text is not None else m.Text("", cell.pos, where)
+
+
+_COLUMN_WIDTH = re.compile(r"^(\d{1,3}(?:\.\d+)?)(%|mm)?$")
+
+
+def _widths(r: Reader, node: Mapping, where: str, columns: int) -> tuple[str, ...]:
+    """`widths: [40%, 20%, ...]`, `[60mm, ...]`, or shares `[2, 1, 1]`: one CSS width per column.
+
+    Shares become percentages of the text width; percentages may leave the rest to the table.
+    """
+    entry = node.entries.get("widths")
+    if entry is None:
+        return ()
+    texts = r.text_list(node, "widths", where)
+    field = f"{where}.widths"
+    hint = "give each column a share of the table (e.g. [40%, 30%, 30%]), a size in mm, or relative numbers ([2, 1, 1])"
+    found: list[tuple[float, str]] = []
+    for t in texts:
+        match = _COLUMN_WIDTH.match(t.value)
+        if not match or float(match.group(1)) <= 0:
+            r.error(t.pos, field, f"{t.value!r} is not a column width", hint=hint)
+            return ()
+        found.append((float(match.group(1)), match.group(2) or ""))
+    if len(found) != columns:
+        r.error(entry[1].pos, field, f"{len(found)} widths for {columns} columns", hint="give one per column, or none")
+        return ()
+    units = {unit for _, unit in found}
+    if "" in units and len(units) > 1:
+        r.error(entry[1].pos, field, "relative widths (plain numbers) cannot be mixed with % or mm",
+                hint="write them all as plain numbers, or all with a unit")
+        return ()
+    if units == {""}:
+        total = sum(v for v, _ in found)
+        return tuple(f"{100 * v / total:.4g}%" for v, _ in found)
+    percent = sum(v for v, unit in found if unit == "%")
+    if percent > 100.01:
+        r.error(entry[1].pos, field, f"the widths add up to {percent:g}% of the text width",
+                hint="percentages are shares of the text width: make them add up to 100% at most")
+        return ()
+    return tuple(f"{v:g}{unit}" for v, unit in found)
+
+
+def _table_notes(r: Reader, node: Mapping, where: str) -> tuple[m.Text, ...]:
+    """`note: text` or `notes: [text, ...]`: lines set under a table, before its source."""
+    if "note" in node.entries and "notes" in node.entries:
+        r.error(node.entries["notes"][0].pos, f"{where}.notes", "a table has 'note' or 'notes', not both",
+                hint="put every line under 'notes:', one per item")
+        return ()
+    if "note" in node.entries:
+        note = r.text(node, "note", where, required=True)
+        return (note,) if note is not None else ()
+    return tuple(r.text_list(node, "notes", where))
 
 
 ALIGNMENTS = ("left", "right", "center")
 _NUMBER = re.compile(r"^[-+−]?[$€£]?\s?[\d.,   ]*\d[\d.,]*\s?(%|‰)?$")
 
 
+_CALL = re.compile(r"\[\^[A-Za-z0-9_-]+\]")
+
+
 def _numeric_column(rows: list[tuple[m.Text, ...]], index: int) -> bool:
     """A column whose filled cells are all numbers ("5,734", "65%", "-3.5") is set right-aligned."""
-    cells = [row[index].value for row in rows if row[index].value not in ("", "-", "–", "—")]
+    cells = [_CALL.sub("", row[index].value) for row in rows]  # "69.9[^n2]" is a number with a note
+    cells = [c for c in cells if c not in ("", "-", "–", "—")]
     return bool(cells) and all(_NUMBER.match(c) for c in cells)
 
 
@@ -486,6 +552,45 @@ def _box(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
     return m.Box(title, blocks, r.identifier(node, "id", where))
 
 
+def _definitions(r: Reader, node: Mapping, key: Scalar, where: str) -> m.Block | None:
+    """`definitions:` a list of `{term: ..., definition: ...}` or of `Term: definition` pairs,
+    or one mapping of terms to definitions, in order."""
+    if r.mapping(node, where, ("definitions",), ()) is None:
+        return None
+    value = node.entries["definitions"][1]
+    base = f"{where}.definitions"
+    items: list[m.Definition] = []
+    if isinstance(value, Mapping):
+        for term, (term_node, definition_node) in value.entries.items():
+            item = _definition_pair(r, term_node, definition_node, f"{base}.{term}")
+            if item is not None:
+                items.append(item)
+        return m.Definitions(tuple(items), node.pos) if items else None
+    for i, item_node in enumerate(r.sequence(node, "definitions", where, required=True)):
+        item_where = f"{base}[{i}]"
+        if isinstance(item_node, Mapping) and len(item_node.entries) == 1 \
+                and next(iter(item_node.entries)) not in ("term", "definition"):
+            (term_node, definition_node), = item_node.entries.values()
+            item = _definition_pair(r, term_node, definition_node, item_where)
+        elif r.mapping(item_node, item_where, ("term", "definition"), (),
+                       "(a definition: term, definition; or 'Term: definition')") is not None:
+            assert isinstance(item_node, Mapping)
+            term = r.text(item_node, "term", item_where, required=True)
+            definition = r.text(item_node, "definition", item_where, required=True)
+            item = m.Definition(term, definition) if term is not None and definition is not None else None
+        else:
+            item = None
+        if item is not None:
+            items.append(item)
+    return m.Definitions(tuple(items), node.pos) if items else None
+
+
+def _definition_pair(r: Reader, term_node: Scalar, definition_node: Node, where: str) -> m.Definition | None:
+    term = r.text_node(term_node, where)
+    definition = r.text_node(definition_node, where)
+    return m.Definition(term, definition) if term is not None and definition is not None else None
+
+
 BLOCK_READERS: dict[str, BlockReader] = {
     "subheading": _subheading,
     "quote": _quote,
@@ -496,6 +601,7 @@ BLOCK_READERS: dict[str, BlockReader] = {
     "chart": _chart,
     "keyfigures": _keyfigures,
     "box": _box,
+    "definitions": _definitions,
 }
 
 
@@ -524,7 +630,7 @@ def read_chapter(path: Path, problems: Problems) -> m.Chapter | None:
         return None
     return m.Chapter(
         title=title,
-        id=r.identifier(node, "id", "") or slugify(title.value),
+        id=r.identifier(node, "id", ""),  # "": resolve.py derives a unique one from the title
         numbered=r.boolean(node, "numbered", "", True),
         blocks=blocks,
         sections=tuple(sections),
@@ -535,7 +641,28 @@ def read_chapter(path: Path, problems: Problems) -> m.Chapter | None:
 
 
 def read_section(r: Reader, node: Node, where: str) -> m.Section | None:
-    if r.mapping(node, where, ("title", "blocks"), ("id",), "(a section: title, id, blocks)") is None:
+    # a section with sub-sections may have no blocks of its own
+    has_subsections = isinstance(node, Mapping) and "subsections" in node.entries
+    required, optional = (("title",), ("blocks", "id", "subsections")) if has_subsections \
+        else (("title", "blocks"), ("id", "subsections"))
+    if r.mapping(node, where, required, optional, "(a section: title, id, blocks)") is None:
+        return None
+    assert isinstance(node, Mapping)
+    title = r.text(node, "title", where, required=True)
+    blocks = read_blocks(r, r.sequence(node, "blocks", where, required=not has_subsections), f"{where}.blocks")
+    subsections = []
+    for i, sub_node in enumerate(r.sequence(node, "subsections", where, required=True)):
+        sub = read_subsection(r, sub_node, f"{where}.subsections[{i}]")
+        if sub is not None:
+            subsections.append(sub)
+    ident = r.identifier(node, "id", where)
+    if title is None:
+        return None
+    return m.Section(title, ident, blocks, node.pos, tuple(subsections))
+
+
+def read_subsection(r: Reader, node: Node, where: str) -> m.Subsection | None:
+    if r.mapping(node, where, ("title", "blocks"), ("id",), "(a sub-section: title, id, blocks)") is None:
         return None
     assert isinstance(node, Mapping)
     title = r.text(node, "title", where, required=True)
@@ -543,10 +670,10 @@ def read_section(r: Reader, node: Node, where: str) -> m.Section | None:
     ident = r.identifier(node, "id", where)
     if title is None:
         return None
-    return m.Section(title, ident or slugify(title.value), blocks, node.pos)
+    return m.Subsection(title, ident, blocks, node.pos)
 
 
-def read_notes(r: Reader, node: Mapping, where: str) -> dict[str, m.Text]:
+def read_notes(r: Reader, node: Mapping, where: str) -> dict[str, m.Note]:
     entry = node.entries.get("notes")
     if entry is None:
         return {}
@@ -557,9 +684,16 @@ def read_notes(r: Reader, node: Mapping, where: str) -> dict[str, m.Text]:
         return {}
     notes = {}
     for key, (_key_node, text_node) in value.entries.items():
+        if isinstance(text_node, Sequence):  # a note of several paragraphs: one string each
+            paragraphs = [r.text_node(item, f"notes.{key}[{i}]") for i, item in enumerate(text_node.items)]
+            if not text_node.items:
+                r.error(text_node.pos, f"notes.{key}", "the note is empty", hint="write its text after the colon")
+            elif all(p is not None for p in paragraphs):
+                notes[key] = m.Note(tuple(p for p in paragraphs if p is not None))
+            continue
         text = r.text_node(text_node, f"notes.{key}")
         if text is not None:
-            notes[key] = text
+            notes[key] = m.Note((text,))
     return notes
 
 
@@ -577,7 +711,8 @@ def slugify(text: str) -> str:
 REPORT_REQUIRED = ("title", "issuer", "date", "chapters")
 REPORT_OPTIONAL = ("slug", "language", "paper", "status", "embargo", "issuer_native", "subtitle",
                    "edition", "period", "occasion", "occasion_dates", "place", "subject", "keywords",
-                   "chapter_start", "lists", "fonts", "system_fonts", "compose", "print_profile")
+                   "chapter_start", "lists", "contents_depth", "fonts", "system_fonts", "compose",
+                   "print_profile")
 
 
 def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | None = None) -> m.Report | None:
@@ -657,6 +792,7 @@ def read_report(folder: Path, problems: Problems, chapter_cache: ChapterCache | 
         chapters=tuple(chapters),
         chapter_start=r.choice(node, "chapter_start", "", ("page", "right"), "page"),
         lists=tuple(x for x in lists if x in ("figures", "tables")),
+        contents_depth=int(r.choice(node, "contents_depth", "", ("1", "2", "3"), "2")),
         compose=r.boolean(node, "compose", "", False),
         file=path,
         fonts=fonts,

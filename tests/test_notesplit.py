@@ -74,6 +74,17 @@ def test_an_element_opened_at_the_cut_goes_whole_to_the_next_part() -> None:
         'page <span class="xref-page" data-target="#a"></span>', "of it"]
 
 
+def test_a_note_paragraph_cut_inside_goes_on_unindented_and_one_cut_before_starts_whole() -> None:
+    # resolve.py's note of several paragraphs: each but the last ends in a space inside it
+    body = 'one two <span class="note-para">three four five </span><span class="note-para">six seven</span>'
+    assert split_html(body, (3,)) == [
+        'one two <span class="note-para">three</span>',
+        '<span class="note-para note-para-cont">four five </span><span class="note-para">six seven</span>']
+    assert split_html(body, (5,)) == [  # a cut at a paragraph's start: the paragraph moves whole
+        'one two <span class="note-para">three four five </span>', '<span class="note-para">six seven</span>']
+    assert [w for p in split_html(body, (2, 5)) for w in words(text(p))] == words(text(body))
+
+
 def test_apply_splits_writes_continuations_without_call_or_number() -> None:
     html = ('<head></head><p>Text.<span class="footnote-anchor" id="call-one.n"></span>'
             '<span class="footnote" id="note-one.n">a <em id="x">b c</em> d e</span> more.</p>')

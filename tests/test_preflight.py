@@ -446,3 +446,31 @@ def test_a_part_laid_out_again_from_its_own_mends_is_not_the_last_builds(monkeyp
     assert "8 defect(s) found, 8 mended, 0 left" in told.summary()
     assert len(told.passes) == len(first.passes) + 1
     assert told.mends == first.mends
+
+
+def _lay_unchecked(html: str) -> typeset.Laid:
+    return typeset.layout(html, PROJECT_ROOT.as_uri() + "/", (STYLES_DIR,), check_notes=False)
+
+
+def test_a_note_in_a_block_that_moved_whole_did_not_take_its_call_over() -> None:
+    # a box that may not split, too tall for the rest of page 1, goes to page 2 with the note called in
+    # its title: its call could come back only with the whole box, so no cut of the note brings it back
+    box = (f'<aside data-src="box" style="break-inside: avoid"><p>Title<span class="footnote-anchor" '
+           f'id="call-c.n"></span><span class="footnote" id="note-c.n">{prose(120, 3)}</span></p>'
+           f'<p>{prose(60, 5)}</p></aside>')
+    html = page(f'<p data-src="a">{prose(60)}</p>{box}', NOTE_CSS)
+    laid = _lay_unchecked(html)
+    pages = preflight.read_pages(laid.document)
+    assert pages.call_at["c.n"][0] == 2 and pages.keep_bottom["c.n"] > pages.call_at["c.n"][1], ENGINE_CHANGED
+    defects, _ = preflight.inspect(laid.document)
+    assert "footnote-pushed" not in [d.kind for d in defects]
+
+
+def test_a_note_called_in_a_table_cell_is_read_with_its_row() -> None:
+    rows = "".join(f"<tr><td>{prose(4, i)}</td><td>{i}</td></tr>" for i in range(3))
+    html = page(f'<p data-src="a">{prose(20)}</p><table data-src="t"><tbody>{rows}<tr><td>Cell'
+                f'<span class="footnote-anchor" id="call-c.t"></span><span class="footnote" id="note-c.t">'
+                f'{prose(12, 2)}</span></td><td>4</td></tr></tbody></table>', NOTE_CSS)
+    pages = preflight.read_pages(_lay_unchecked(html).document)
+    assert pages.call_at["c.t"][:3] == (1, pages.call_at["c.t"][1], "t")
+    assert [p.page for p in pages.parts["c.t"]] == [1]

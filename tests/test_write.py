@@ -458,6 +458,31 @@ def test_an_output_that_is_a_font_of_the_report_or_its_licence_is_refused(
     assert not (tmp_path / "out.pdf").exists()
 
 
+def test_every_file_the_report_names_is_known_to_the_output_check(tmp_path: Path) -> None:
+    # a figure however deep (in a sub-section), a font and its licence: none may be an output
+    from folio import pipeline
+
+    from .conftest import MINIMAL_REPORT
+
+    chapter = ("title: One\nsections:\n  - title: A\n    blocks: [Text.]\n    subsections:\n"
+               "      - title: B\n        blocks:\n          - figure: deep.png\n            alt: A picture.\n")
+    content = write_report(tmp_path / "c", MINIMAL_REPORT + "fonts:\n  - file: MyFont.ttf\n    licence: OFL.txt\n",
+                           {"10-one.yaml": chapter})
+    sans = ROOT / "styles" / "fonts" / "source-sans-3" / "SourceSans3-Regular.ttf"
+    (content / "MyFont.ttf").write_bytes(sans.read_bytes())
+    (content / "OFL.txt").write_bytes(sans.with_name("LICENSE.md").read_bytes())
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(picture, "PNG")
+    (content / "deep.png").write_bytes(picture.getvalue())
+    named = pipeline._named_files(pipeline.load(content))
+    real = content.resolve()
+    assert {real / n for n in ("deep.png", "MyFont.ttf", "OFL.txt", "report.yaml", "10-one.yaml")} <= set(named)
+
+
 def test_the_pdf_and_the_html_in_one_file_are_refused(tmp_path: Path, report_dir: Path) -> None:
     run = run_cli("--content", report_dir, "-o", tmp_path / "same", "--html", tmp_path / "same")
     assert (run.code, run.err) == (1, f"error: {tmp_path / 'same'}: -o and --html would write the same file; "
