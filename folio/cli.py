@@ -113,20 +113,20 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
                 raise
     except limits.TimeLimit as exc:
         print(f"error: {exc}", file=err)
-        print(_nothing_written(args), file=err)
+        print(_nothing_written(args, exc), file=err)
         return 1
-    except MemoryError:
+    except MemoryError as exc:
         if args.debug:
             raise
         print(f"error: {limits.out_of_memory(args.memory_limit)}", file=err)
-        print(_nothing_written(args), file=err)
+        print(_nothing_written(args, exc), file=err)
         return 1
     except ContentError as exc:
         if args.debug:
             raise
         print(format_problems(exc.problems), file=err)
         count = len(exc.problems)
-        print(f"{count} error{'s' if count != 1 else ''}; {_nothing_written(args)}", file=err)
+        print(f"{count} error{'s' if count != 1 else ''}; {_nothing_written(args, exc)}", file=err)
         return 1
     except BuildError as exc:
         if args.debug:
@@ -134,27 +134,36 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         if exc.problems:
             print(format_problems(exc.problems), file=err)
             count = len(exc.problems)
-            print(f"{count} error{'s' if count != 1 else ''}; {_nothing_written(args)}", file=err)
+            print(f"{count} error{'s' if count != 1 else ''}; {_nothing_written(args, exc)}", file=err)
         else:
             print(f"error: {exc}", file=err)
-            print(_nothing_written(args), file=err)
+            print(_nothing_written(args, exc), file=err)
         return 1
-    except KeyboardInterrupt:
-        print("interrupted; " + _nothing_written(args), file=err)
+    except KeyboardInterrupt as exc:
+        print("interrupted; " + _nothing_written(args, exc), file=err)
         return 130
     except Exception as exc:  # a bug in folio, not in the content: say so, without a traceback
         if args.debug:
             raise
         print(f"internal error: {type(exc).__name__}: {exc}", file=err)
         print("this is a bug in folio; run again with --debug for the traceback, and report it", file=err)
-        print(_nothing_written(args), file=err)
+        print(_nothing_written(args, exc), file=err)
         return 1
 
 
-def _nothing_written(args: argparse.Namespace) -> str:
+def _nothing_written(args: argparse.Namespace, exc: BaseException | None = None) -> str:
+    """What the build left on disk, truthfully: a stop during the write step (pipeline._write_all)
+    says which files it had written and which it left as they were."""
     if args.check:
         return "nothing written (--check)."
-    return "no PDF written (the last one is unchanged)."
+    written = getattr(exc, "written", ())
+    if not written:
+        return "no PDF written (the last one is unchanged)."
+    unchanged = getattr(exc, "unchanged", ())
+    done = ", ".join(str(path) for path in written)
+    if unchanged:
+        return f"written before it stopped: {done}; left as they were: {', '.join(str(p) for p in unchanged)}."
+    return f"every file was written before it stopped: {done}."
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

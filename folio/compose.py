@@ -220,6 +220,9 @@ def build_items(par: Paragraph, parts: list[_Atom], measure: Measure) -> _Built:
             for i, s in enumerate(styles)}
     hyphen_width = {i: measure(s["hyphenate_character"] or "\u2010", s, False) for i, s in enumerate(styles)}
     hyph = _Hyphenator(par.lang, par.limit_chars) if par.hyphenate else None
+    # text the engine keeps on one line (white-space: nowrap, e.g. `.nobreak`, `.mend-keep-word`):
+    # no break at its spaces, no hyphen in its words, not even at a word's own hyphen
+    kept = {i: s["white_space"] not in ("normal", "pre-wrap", "pre-line", "break-spaces") for i, s in enumerate(styles)}
 
     def call_width(note: _Atom) -> float:  # a note leaves its call in the line: its number, raised
         return measure(par.calls[note.style], par.call_style, False)
@@ -236,12 +239,12 @@ def build_items(par: Paragraph, parts: list[_Atom], measure: Measure) -> _Built:
             return
         texts = [a for a in word if a.kind == "text"]
         calls = sum(call_width(a) for a in word if a.kind == "note")
-        if hyph is not None and len(texts) == 1:
+        if hyph is not None and len(texts) == 1 and not kept[texts[0].style]:
             atom = texts[0]
             at = word.index(atom)
             # an element that says hyphens: manual (a word the preflight keeps whole) is not hyphenated
             cuts = hyph.points(atom.text) if styles[atom.style]["hyphens"] == "auto" else []
-        else:
+        else:  # an element kept on one line (white-space: nowrap) is broken nowhere, not at its own hyphen
             cuts, at, atom = [], -1, None
         explicit = []
         if atom is not None:
@@ -276,7 +279,7 @@ def build_items(par: Paragraph, parts: list[_Atom], measure: Measure) -> _Built:
             if n % 2:  # a space: the engine gives a no-break space the word spacing too
                 flush()
                 w = nbsp[atom.style] if chunk == "\u00a0" else space[atom.style]
-                if chunk == "\u00a0":
+                if chunk == "\u00a0" or kept[atom.style]:
                     items.append(Penalty(0.0, INFINITY))
                     payload.append(None)
                 items.append(Glue(w, w * STRETCH, w * SHRINK))

@@ -5,18 +5,20 @@ The layout engine catches every exception in places (an SVG's drawing is wrapped
 signal handler raises can be swallowed there and the build go on or fail for another
 reason. Each stop is therefore also recorded here, and raised again where folio has the
 control: before a PDF replaces the last one (write.py) and where a build's outcome is
-told (cli.py, watch.py). Forked layout processes (chunks.py) inherit the memory bound;
-the wall time is kept by the parent, which stops them.
+told (cli.py, watch.py). The write step itself is never cut in two (`held`). Forked
+layout processes (chunks.py) inherit the memory bound; the wall time is kept by the
+parent, which stops them.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 try:
     import resource
@@ -38,6 +40,7 @@ class TimeLimit(BaseException):
 
 
 _pending: BaseException | None = None  # the stop a signal or a bound asked for, once asked
+_timer = False  # wall_time's own timer is running (held() may turn it off, and no one else's)
 
 
 def pending() -> BaseException | None:
@@ -94,18 +97,58 @@ def wall_time(seconds: float | None) -> Iterator[None]:
     def handler(signum: int, frame: object) -> None:
         _stop(TimeLimit(seconds))
 
+    global _timer
     old_handler = signal.signal(signal.SIGALRM, handler)
     old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
     started = time.monotonic()
+    _timer = True
     try:
         yield
     finally:
+        _timer = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old_handler)
         if old_delay:  # someone else's timer (a test runner's): give it back what is left of it
             signal.setitimer(signal.ITIMER_REAL, max(0.001, old_delay - (time.monotonic() - started)), old_interval)
         if isinstance(_pending, TimeLimit):
             _pending = None
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """The write step, which no stop may cut in two (pipeline.py): the wall-time bound is turned
+    off (the work it bounds is done) and Ctrl-C or SIGTERM is held, then acted on as it would
+    have been once the block ends. The build then stops after its last write, never between two."""
+    global _timer
+    if not _in_main_thread():
+        yield
+        return
+    if _timer:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        _timer = False
+    arrived: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        arrived.append(signum)
+
+    old = {signum: signal.signal(signum, hold) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, previous in old.items():
+            signal.signal(signum, previous)
+        if arrived:
+            _deliver(arrived[0], old[arrived[0]])
+
+
+def _deliver(signum: int, handler: Any) -> None:
+    """A held signal, acted on as its handler would have acted."""
+    if callable(handler):
+        handler(signum, None)
+    elif handler == signal.SIG_DFL:
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        os.kill(os.getpid(), signum)
 
 
 @contextmanager

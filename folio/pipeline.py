@@ -232,16 +232,36 @@ def check_references(html: str, roots: tuple[Path, ...], templates: tuple[Path, 
                 name = match.group(1) or match.group(2)
                 if name.startswith(("#", "data:")):
                     continue
+                column = match.start(1 if match.group(1) else 2) + 1
+                where = Position(sheet, number, column, column + len(name))
                 try:
                     found = project_file(name, sheet.parent, roots)
                 except Refused as exc:
-                    column = match.start(1 if match.group(1) else 2) + 1
-                    problems.add(Position(sheet, number, column, column + len(name)), f"{name}: {exc}")
+                    problems.add(where, f"{name}: {exc}")
                     continue
-                if found.suffix == ".css" and found not in sheets:
-                    sheets.append(found)  # an @import: checked in its turn
+                if found.suffix == ".css":
+                    if found not in sheets:
+                        sheets.append(found)  # an @import: checked in its turn
+                    continue
+                _vet_image(found, roots, name, where, problems)
     if problems:
         raise BuildError(f"{len(problems)} reference(s) the build would refuse", problems.items)
+
+
+def _vet_image(path: Path, roots: tuple[Path, ...], name: str, where: Position, problems: Problems) -> None:
+    """An image a stylesheet names, vetted as the fetcher will vet it (images.py), so that --check and
+    the build refuse the same pictures; a font or other file is not an image and is left to the engine."""
+    from .assets import image_kind
+    from .images import ImageError, vet
+
+    try:
+        if not image_kind(path):
+            return
+        vet(path, roots, name)
+    except OSError as exc:
+        problems.add(where, f"{name}: cannot be read: {exc.strerror or exc}")
+    except ImageError as exc:
+        problems.add(where, f"{name}: {exc.why}", hint=exc.hint)
 
 
 def _in_templates(written: str, templates: tuple[Path, ...]) -> Position:
@@ -292,8 +312,6 @@ class BuildOptions:
 
 def build(content: Path, options: BuildOptions | None = None, warm: Warm | None = None) -> Result:
     """Build the PDF; the target is replaced only when everything succeeded."""
-    from .write import write_atomic
-
     options = options or BuildOptions()
     started = time.perf_counter()
     timings = Timings(listener=options.progress)
@@ -311,7 +329,7 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
     with Stopwatch(timings, "charts"):
         prepared.html  # noqa: B018  (drawn here, or read from the cache, before any layout)
     targets = [profiles.output_path(base, name, exact) for name in names]
-    _check_outputs(targets, options, content)
+    _check_outputs(targets, options, content, prepared.report)
     roots = roots_for(prepared.report)
     if warm is None:
         fetcher = typeset.ProjectFetcher(roots)  # one per build: fonts are read once
@@ -327,6 +345,7 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
     design = record.design_digest(typeset.engine_version()) if options.mend else ""
     kept: record.Record | None = None
     in_parts: chunks.Laid | None = None
+    html_bytes = b""
     for name, target in zip(names, targets, strict=True):
         try:
             if checked is None:  # the first profile: lay out, inspect, mend
@@ -358,8 +377,8 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
                     warm.last = kept
                 if options.strict and checked.remaining:
                     raise ContentError(checked.problems("error"))
-                if options.html_out is not None:
-                    write_atomic(options.html_out, html.encode("utf-8"))  # the HTML with its mends
+                if options.html_out is not None:  # the HTML with its mends, written with the PDFs
+                    html_bytes = html.encode("utf-8")
             elif in_parts is not None:  # later profiles, in parts as the first: the same mends and folios
                 sheets = profiles.PROFILES[name].stylesheets
                 assert cut is not None and kept is not None
@@ -393,16 +412,41 @@ def build(content: Path, options: BuildOptions | None = None, warm: Warm | None 
         except BuildError as exc:
             raise _with_glyph_places(exc, prepared.report) from exc
         outputs.append((target, data, pages))
-    written: list[tuple[Path, int]] = []
-    with Stopwatch(timings, "write"):  # written last: a failure in any profile leaves every PDF as it was
-        for target, data, pages in outputs:
-            write_atomic(target, data)
-            written.append((target, pages))
-        if kept is not None and options.mend:
-            with contextlib.suppress(OSError, BuildError):  # a cache: the next build only starts from scratch
-                write_atomic(record_file, record.dump(kept))
-    first, *others = written
+    files = [(target, data) for target, data, _ in outputs]
+    if options.html_out is not None:
+        files.append((options.html_out, html_bytes))
+    _write_all(files, record_file, record.dump(kept) if kept is not None and options.mend else None, timings)
+    first, *others = [(target, pages) for target, _, pages in outputs]
     return Result(first[0], first[1], time.perf_counter() - started, timings, others, checked, notes, warnings)
+
+
+def _write_all(files: list[tuple[Path, bytes]], record_file: Path, kept: bytes | None, timings: Timings) -> None:
+    """Write the build's files, last: a failure in any profile has left every one as it was.
+
+    A stop asked for before now ends the build before the first write. During the writes the
+    wall-time bound is off and Ctrl-C or SIGTERM is held until they are done (limits.held), so
+    that no stop lands between two files; whatever ends the build after a write (a full disk
+    on the second file, a held Ctrl-C) carries the files written and those left unchanged
+    (`written`, `unchanged`), for the command line to tell truthfully.
+    """
+    from . import limits
+    from .write import write_atomic
+
+    limits.raise_pending()
+    written: list[Path] = []
+    try:
+        with Stopwatch(timings, "write"), limits.held():
+            for target, data in files:
+                write_atomic(target, data)
+                written.append(target)
+            if kept is not None:
+                with contextlib.suppress(OSError, BuildError):  # a cache: the next build only starts from scratch
+                    write_atomic(record_file, kept)
+    except BaseException as exc:
+        if written:
+            exc.written = tuple(written)  # type: ignore[attr-defined]
+            exc.unchanged = tuple(target for target, _ in files[len(written):])  # type: ignore[attr-defined]
+        raise
 
 
 def _print_preflight(data: bytes, html: str, prepared: Prepared, options: BuildOptions,
@@ -428,12 +472,15 @@ def _check_sheet(sheet: str | None, paper: str) -> None:
                          f"{' or '.join(SHEETS_FOR[paper])} sheets")
 
 
-def _check_outputs(targets: list[Path], options: BuildOptions, content: Path) -> None:
+def _check_outputs(targets: list[Path], options: BuildOptions, content: Path,
+                   report: model.Report | None = None) -> None:
     """Every file the build will write, checked before any layout: each can be written, none is
-    one of the build's inputs (write.check_not_input), no two are the same file."""
+    one of the build's inputs (write.check_not_input; once the report is read, any file it names,
+    wherever it is and whatever its name), no two are the same file."""
     from .write import check_not_input, check_target
 
     folder = Path(os.path.realpath(content))
+    named = _named_files(report) if report is not None else {}
     outputs = [(target, "-o" if options.output is not None else "the PDF") for target in targets]
     if options.mend:
         outputs.append((record.path_for(targets[0]), "the mends record kept beside the PDF"))
@@ -444,9 +491,45 @@ def _check_outputs(targets: list[Path], options: BuildOptions, content: Path) ->
         check_target(target)
         check_not_input(target, folder, what)
         place = Path(os.path.realpath(target))
+        if place in named:
+            raise BuildError(f"{target}: the output ({what}) is {named[place]}, which the build reads; writing "
+                             f"there would replace it. Choose another path, e.g. build/report{target.suffix}")
         if place in seen:
             raise BuildError(f"{target}: {seen[place]} and {what} would write the same file; give each its own path")
         seen[place] = what
+
+
+def _named_files(report: model.Report) -> dict[Path, str]:
+    """Every file the report names (real path -> what it is, for a message): its YAML, the figures'
+    images, its fonts and their licences, the print profile."""
+    from .assets import AssetError, content_file
+
+    named = {Path(os.path.realpath(c.file)): "one of the report's chapters" for c in report.chapters}
+    if report.file is not None:
+        named[Path(os.path.realpath(report.file))] = "report.yaml"
+    for figure in _figures(report.chapters):
+        with contextlib.suppress(AssetError):  # validation refused it already
+            path = content_file(report.folder if figure.pos is None else figure.pos.path.parent, figure.image)
+            named[Path(os.path.realpath(path))] = "an image a figure shows"
+    for font in report.fonts:
+        named[Path(os.path.realpath(font.file))] = "a font the report brings (report.yaml fonts:)"
+        named[Path(os.path.realpath(font.licence))] = "the licence of a font the report brings (report.yaml fonts:)"
+    if report.print_profile is not None:
+        named[Path(os.path.realpath(report.print_profile))] = "the print profile report.yaml names"
+    return named
+
+
+def _figures(node: object) -> Iterable[model.Figure]:
+    """Every figure in the content, however deep (chapters, sections, sub-sections, boxes): the
+    model is walked whole, so that a new kind of nesting cannot hide one."""
+    if isinstance(node, model.Figure):
+        yield node
+    elif isinstance(node, tuple):
+        for item in node:
+            yield from _figures(item)
+    elif dataclasses.is_dataclass(node) and not isinstance(node, model.Text | type):
+        for each in dataclasses.fields(node):
+            yield from _figures(getattr(node, each.name))
 
 
 def _composer(prepared: Prepared, options: BuildOptions, timings: Timings, fetcher: Any):

@@ -14,7 +14,8 @@ locked is an orphan, removed; one that is locked belongs to a build still
 writing, left alone. No guess from age: a file killed a second ago is cleaned.
 
 An output path that is one of the build's inputs (a content file, a template,
-a stylesheet or font, folio's own code) is refused before any work.
+a stylesheet or font, folio's own code) is refused before any work; pipeline.py also
+refuses every file report.yaml names (its fonts and their licences, the print profile).
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ def check_target(target: Path) -> None:
 _INPUT_FOLDERS = ((TEMPLATES_DIR, "templates/, whose templates the build reads"),
                   (STYLES_DIR, "styles/, whose stylesheets and fonts the build reads"),
                   (PROJECT_ROOT / "folio", "folio/, the program itself"))
-_CONTENT_SUFFIXES = (".yaml", ".yml", ".svg", ".png", ".jpg", ".jpeg")
+_CONTENT_SUFFIXES = (".yaml", ".yml", ".svg", ".png", ".jpg", ".jpeg", *(".ttf", ".otf", ".ttc", ".woff", ".woff2"))
+# a font's first bytes: TrueType (two ways), OpenType with CFF, a collection, WOFF, WOFF2
+_FONT_MAGIC = (b"\x00\x01\x00\x00", b"true", b"OTTO", b"ttcf", b"wOFF", b"wOF2")
 
 
 def check_not_input(target: Path, content: Path, what: str) -> None:
@@ -73,19 +76,22 @@ def check_not_input(target: Path, content: Path, what: str) -> None:
 
 
 def _content_file(place: Path) -> bool:
-    """A file of the report: YAML or an image (by its name or its first bytes); never opened unless a file."""
+    """A file of the report: YAML, an image or a font (by its name or its first bytes); never opened
+    unless a file."""
     if place.suffix.lower() in (".yaml", ".yml"):
         return True  # a chapter, or one to be: the next build would find it unlisted
     if not os.path.lexists(place) or not_a_file(place):
         return False
     if place.suffix.lower() in _CONTENT_SUFFIXES:
         return True
-    from .assets import image_kind
+    from .assets import image_kind_of
 
     try:
-        return bool(image_kind(place))
+        with open(place, "rb") as handle:
+            head = handle.read(4096)
     except OSError:
         return False
+    return bool(image_kind_of(head)) or head.startswith(_FONT_MAGIC)
 
 
 def _temp_pattern(target: Path) -> re.Pattern[str]:

@@ -150,6 +150,43 @@ def test_a_word_in_an_element_that_forbids_hyphens_is_never_broken() -> None:
     assert outcome.composed["c:2"].hyphens == 0
 
 
+def test_text_kept_on_one_line_is_never_broken_by_the_composer() -> None:
+    # "(2024 est.)" as markup.py keeps it (`.nobreak`, white-space: nowrap): the engine never breaks
+    # it at its space; the composer must not either, nor end a line inside it
+    rng = random.Random(7)
+    words = [rng.choice(PROSE) for _ in range(400)]
+    for at in range(3, len(words), 5):
+        words[at] = '<span class="nobreak">(2024 est.)</span>'
+    html = galley(f'<p data-src="c:1">{" ".join(words)}.</p>', "p { hyphens: manual }")
+    outcome = compose.compose_html(html, pages_of, typeset.text_width)
+    assert "c:1" in outcome.composed, outcome.left
+    lines = outcome.composed["c:1"].lines
+    assert all(line.count("(2024") == line.count("est.)") for line in lines), lines
+    assert compose.check(pages_of(outcome.html), outcome.composed) == []
+
+
+def test_a_word_the_preflight_keeps_whole_is_never_broken_by_the_composer() -> None:
+    # `.mend-keep-word` (styles/preflight.css): neither hyphenated nor broken at its own hyphen
+    keep = ["well-structured", "non-politicization", "long-standing", "responsibilities", "internationally"]
+    rng = random.Random(3)
+    words = [w for _ in range(120) for w in (rng.choice(PROSE), rng.choice(PROSE), rng.choice(keep))]
+    plain = " ".join(words)
+    # kept words never side by side: two kept spans in a row are set apart by the engine (U+200B)
+    kept = " ".join(f'<span class="mend-keep-word">{w}</span>' if w in keep else w for w in words)
+    css = (STYLES_DIR / "preflight.css").read_text(encoding="utf-8")
+    html = galley(f'<p data-src="c:1">{plain}</p><p data-src="c:2">{kept}</p>', css)
+    outcome = compose.compose_html(html, pages_of, typeset.text_width)
+
+    def broken(key: str) -> list[str]:  # the lines that end inside a word to keep
+        lines = outcome.composed[key].lines[:-1]
+        return [line for line in lines if any(k.startswith(line.split()[-1]) and k != line.split()[-1] for k in keep)]
+
+    assert broken("c:1"), "the example no longer breaks the words to keep: lengthen it"
+    assert "c:2" in outcome.composed, outcome.left
+    assert broken("c:2") == []
+    assert compose.check(pages_of(outcome.html), outcome.composed) == []
+
+
 LONG_CHAPTER = """\
 title: One
 sections:

@@ -211,6 +211,36 @@ def test_check_refuses_a_stylesheet_naming_a_file_outside(tmp_path: Path, monkey
     ]
 
 
+def test_check_vets_the_images_a_stylesheet_names_as_the_build_does(tmp_path: Path, monkeypatch) -> None:
+    import io
+
+    from PIL import Image
+
+    from folio import paths, pipeline
+    from folio.errors import BuildError
+
+    styles = tmp_path / "project" / "styles"
+    styles.mkdir(parents=True)
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 64), "red").save(picture, "PNG")
+    (styles / "cut.png").write_bytes(picture.getvalue()[:-40])  # cut short: its pixels never end
+    (styles / "whole.png").write_bytes(picture.getvalue())
+    (styles / "import.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4">'
+                                       "<style>@import url(more.css);</style></svg>")
+    (styles / "page.css").write_text("p { background: url(whole.png) }\nh1 { background: url(cut.png) }\n"
+                                     'h2 { background: url("import.svg") }\n')
+    monkeypatch.setattr(pipeline, "PROJECT_ROOT", tmp_path / "project")
+    monkeypatch.setattr(paths, "PROJECT_ROOT", tmp_path / "project")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BuildError) as caught:
+        pipeline.check_references('<link rel="stylesheet" href="styles/page.css">', (styles,))
+    assert [(str(p.position), p.message) for p in caught.value.problems] == [
+        ("project/styles/page.css:2:22", "cut.png: does not decode completely: the file is damaged or cut short"),
+        ("project/styles/page.css:3:23",
+         "import.svg: (line 1 of the SVG) imports a stylesheet (@import) in its <style>"),
+    ]
+
+
 # ---------------------------------------------------------------- --check stays light
 
 

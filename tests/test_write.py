@@ -115,6 +115,65 @@ def test_interrupt_while_writing(target: Path, monkeypatch: pytest.MonkeyPatch) 
     assert_untouched(target)
 
 
+# ---------------------------------------------------------------- a stop during the write step
+
+
+@pytest.fixture
+def two_pdfs(tmp_path: Path, report_dir: Path) -> tuple[Path, Path]:
+    """The screen and print PDFs of a last good `--profile all` build, as they were."""
+    out = tmp_path / "out"
+    out.mkdir()
+    pdfs = (out / "report.pdf", out / "report-print.pdf")
+    for pdf in pdfs:
+        pdf.write_bytes(OLD)
+    return pdfs
+
+
+def _all_profiles(report_dir: Path, pdfs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+                  between: object) -> tuple[object, list[Path]]:
+    """Build --profile all, calling `between()` after the first PDF is written and before the second."""
+    real, done = write.write_atomic, []
+
+    def writing(target: Path, data: bytes) -> None:
+        if target.suffix == ".pdf" and done:
+            between()
+        real(target, data)
+        if target.suffix == ".pdf":
+            done.append(target)
+
+    monkeypatch.setattr(write, "write_atomic", writing)
+    return run_cli("--content", report_dir, "--profile", "all", "-o", pdfs[0], "-q"), done
+
+
+def test_ctrl_c_between_two_profiles_writes_is_acted_on_after_the_last(report_dir: Path, two_pdfs,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    run, done = _all_profiles(report_dir, two_pdfs, monkeypatch, lambda: os.kill(os.getpid(), signal.SIGINT))
+    assert run.code == 130
+    assert done == list(two_pdfs) and all(p.read_bytes().startswith(b"%PDF-") and p.read_bytes() != OLD
+                                          for p in two_pdfs)
+    assert run.err == f"interrupted; every file was written before it stopped: {two_pdfs[0]}, {two_pdfs[1]}.\n"
+
+
+def test_a_failure_between_two_profiles_writes_says_which_was_written(report_dir: Path, two_pdfs,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def full() -> None:
+        raise BuildError(f"{two_pdfs[1]}: cannot write: No space left on device; the previous file is unchanged")
+
+    run, _ = _all_profiles(report_dir, two_pdfs, monkeypatch, full)
+    assert run.code == 1
+    assert two_pdfs[0].read_bytes() != OLD and two_pdfs[1].read_bytes() == OLD
+    assert run.err.endswith(f"written before it stopped: {two_pdfs[0]}; left as they were: {two_pdfs[1]}.\n"), run.err
+
+
+def test_the_time_limit_is_off_while_the_pdfs_are_written(report_dir: Path, two_pdfs,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    timers = []
+    run, _ = _all_profiles(report_dir, two_pdfs, monkeypatch,
+                           lambda: timers.append(signal.getitimer(signal.ITIMER_REAL)))
+    assert run.code == 0, run.err
+    assert timers == [(0.0, 0.0)]  # no alarm can land between the two PDFs
+
+
 def test_output_path_that_is_a_folder(tmp_path: Path, report_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "out").mkdir()
@@ -367,6 +426,61 @@ def test_an_output_that_is_an_input_is_refused_before_any_work(tmp_path: Path, m
     assert {p: p.read_bytes() for p in content.rglob("*") if p.is_file()} == before
     assert Path(name).exists() == existed
     assert not (tmp_path / "out.pdf").exists()
+
+
+@pytest.mark.parametrize(("option", "name", "what"), [
+    ("-o", "content/MyFont.ttf", "one of the report's own files"),  # by its name (write.py), before any work
+    ("-o", "content/fonts/Other", "one of the report's own files"),  # a font by its first bytes
+    ("-o", "content/fonts/OFL.txt", "is the licence of a font the report brings"),  # named in report.yaml
+    ("--html", "content/fonts/OFL.txt", "is the licence of a font the report brings"),
+])
+def test_an_output_that_is_a_font_of_the_report_or_its_licence_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str, name: str, what: str) -> None:
+    from .conftest import MINIMAL_REPORT
+
+    monkeypatch.chdir(tmp_path)
+    content = write_report(tmp_path / "content", MINIMAL_REPORT + "fonts:\n  - file: MyFont.ttf\n"
+                           "    licence: fonts/OFL.txt\n")
+    sans = ROOT / "styles" / "fonts" / "source-sans-3" / "SourceSans3-Regular.ttf"
+    licence = sans.with_name("LICENSE.md")
+    (content / "MyFont.ttf").write_bytes(sans.read_bytes())
+    (content / "fonts").mkdir()
+    (content / "fonts" / "Other").write_bytes(sans.read_bytes())
+    (content / "fonts" / "OFL.txt").write_bytes(licence.read_bytes())
+    before = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
+    args = ["-o", "out.pdf", option, name] if option == "--html" else [option, name]
+    run = run_cli("--content", "content", "-q", *args)
+    assert run.code == 1, run.err
+    first = run.err.splitlines()[0]
+    assert first.startswith(f"error: {name}: the output ({option}) ") and what in first, run.err
+    assert run.err.endswith("no PDF written (the last one is unchanged).\n")
+    assert {p: p.read_bytes() for p in content.rglob("*") if p.is_file()} == before
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_every_file_the_report_names_is_known_to_the_output_check(tmp_path: Path) -> None:
+    # a figure however deep (in a sub-section), a font and its licence: none may be an output
+    from folio import pipeline
+
+    from .conftest import MINIMAL_REPORT
+
+    chapter = ("title: One\nsections:\n  - title: A\n    blocks: [Text.]\n    subsections:\n"
+               "      - title: B\n        blocks:\n          - figure: deep.png\n            alt: A picture.\n")
+    content = write_report(tmp_path / "c", MINIMAL_REPORT + "fonts:\n  - file: MyFont.ttf\n    licence: OFL.txt\n",
+                           {"10-one.yaml": chapter})
+    sans = ROOT / "styles" / "fonts" / "source-sans-3" / "SourceSans3-Regular.ttf"
+    (content / "MyFont.ttf").write_bytes(sans.read_bytes())
+    (content / "OFL.txt").write_bytes(sans.with_name("LICENSE.md").read_bytes())
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(picture, "PNG")
+    (content / "deep.png").write_bytes(picture.getvalue())
+    named = pipeline._named_files(pipeline.load(content))
+    real = content.resolve()
+    assert {real / n for n in ("deep.png", "MyFont.ttf", "OFL.txt", "report.yaml", "10-one.yaml")} <= set(named)
 
 
 def test_the_pdf_and_the_html_in_one_file_are_refused(tmp_path: Path, report_dir: Path) -> None:
