@@ -495,7 +495,7 @@ def merge_reports(results: list[PartResult], sources: dict[str, Position]) -> pr
 
 
 def _moved(defect: preflight.Defect, offset: int) -> preflight.Defect:
-    return dataclasses.replace(defect, page=defect.page + offset)
+    return dataclasses.replace(defect, page=defect.page + offset, at=tuple(p + offset for p in defect.at))
 
 
 def _add(total: preflight.Figures, part: preflight.Figures) -> None:

@@ -37,6 +37,9 @@ class Defect:
     lines_after: int = 0  # a word broken across a break: the block's lines after it, when it ends there
     note: str = ""  # a footnote's defect: the note's id ('<chapter>.<note>'), which a split may mend
     composed: bool = False  # in a paragraph the composer broke into lines (its looseness may mend it)
+    # the pages `detail` names, as {0}, {1}...: a part laid out alone (chunks.py) counts its own
+    # pages from 1, and moves these with `page` to the report's numbers
+    at: tuple[int, ...] = ()
 
     @property
     def ident(self) -> tuple[str, str, str]:
@@ -44,5 +47,6 @@ class Defect:
         return (self.kind, self.key, self.text)
 
     def describe(self) -> str:
-        extra = f" ({self.detail})" if self.detail else ""
+        detail = self.detail.format(*self.at) if self.at else self.detail
+        extra = f" ({detail})" if detail else ""
         return f"{KINDS[self.kind]}: \"{self.text}\"{extra}"

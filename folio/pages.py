@@ -161,12 +161,21 @@ def _note_part(note: Any, page: int, out: Pages, boxes: Any) -> bool:
     base, _, part = ident.removeprefix("note-").partition(notesplit.CONT_SEP)
     if note.element.get("data-parts", "").isdigit():
         out.expected[base] = int(note.element.get("data-parts"))
-    lines = [("".join(t.text for t in _own_texts(ln, boxes)), ln.height)
-             for ln in note.descendants() if isinstance(ln, boxes.LineBox)]
+    lines = [("".join(t.text for t in _own_texts(ln, boxes)), ln.height) for ln in _line_boxes(note, boxes)]
     out.parts.setdefault(base, []).append(NotePart(
         base, int(part) if part.isdigit() else 1, page, note.position_y, note.position_y + note.margin_height(),
         lines, "".join(note.element.itertext())))
     return True
+
+
+def _line_boxes(box: Any, boxes: Any) -> Iterator[Any]:
+    """The lines of a block, in order: not the lines inside an inline-block of a line (the
+    note's marker is one), which are part of that line, not lines of their own."""
+    for child in getattr(box, "children", ()):
+        if isinstance(child, boxes.LineBox):
+            yield child
+        else:
+            yield from _line_boxes(child, boxes)
 
 
 def _own_texts(box: Any, boxes: Any) -> Iterator[Any]:

@@ -259,7 +259,8 @@ def inspect_pages(document: Any) -> tuple[list[Defect], Figures, Pages]:
     for note, page in pages.notes.items():  # notes without an id (not written by resolve.py): cannot be cut
         call = pages.calls.get(note)
         if call is not None and call[0] != page:
-            defects.append(Defect("footnote-away", call[0], call[1], call[2], f"its note is on page {page}"))
+            defects.append(Defect("footnote-away", call[0], call[1], call[2], "its note is on page {0}",
+                                  at=(page,)))
     defects += notecuts.note_defects(pages)
     order = list(KINDS)
     return sorted(defects, key=lambda d: (d.page, order.index(d.kind), d.key)), figures, pages

@@ -39,13 +39,14 @@ import weasyprint  # noqa: E402  (after the line above)
 from weasyprint.formatting_structure import boxes  # noqa: E402, F401  (the box types preflight.py inspects)
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
-from . import footnote_fix  # noqa: E402
+from . import footnote_fix, notecarry  # noqa: E402
 
 _MIME = {".css": "text/css", ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff",
          ".woff2": "font/woff2", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
          ".gif": "image/gif", ".webp": "image/webp", ".svg": "image/svg+xml"}
 
 footnote_fix.apply()  # notes on their call's page: see folio/footnote_fix.py
+notecarry.apply()  # a carried note set once: see folio/notecarry.py
 
 
 class RefusedURL(ValueError):

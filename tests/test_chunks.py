@@ -20,7 +20,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from folio import chunks, parts, record
+from folio import chunks, parts, preflight, record
 from folio.pipeline import BuildOptions, build
 
 from .pdftools import marked_content, page_texts
@@ -272,3 +272,13 @@ def test_a_layout_process_killed_from_outside_is_a_build_error() -> None:
     setup = chunks.Setup(lambda html: os._exit(9), lambda laid: b"", {})
     with pytest.raises(BuildError, match="ended abruptly"):
         chunks.lay_out(cut, setup, 2, start={}, splits={}, exact=False, mend=True, folios={})
+
+
+def test_the_pages_a_defect_names_are_the_reports_not_its_parts() -> None:
+    # a part is laid out with its own pages counted from 1: the defect's page and the pages its
+    # detail names move together to the report's numbers
+    defect = preflight.Defect("footnote-pushed", 15, "a", "call", "2 lines of its note would fit on page {0}",
+                              note="c.n", at=(14,))
+    moved = chunks._moved(defect, 7)
+    assert moved.page == 22
+    assert moved.describe().endswith("(2 lines of its note would fit on page 21)")

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from folio import pipeline, preflight, typeset
+from folio import notecuts, pipeline, preflight, typeset
+from folio.pages import Frame, NotePart, Pages
 from folio.paths import PROJECT_ROOT, STYLES_DIR
 
 from .conftest import run_cli, write_report
@@ -474,3 +475,34 @@ def test_a_note_called_in_a_table_cell_is_read_with_its_row() -> None:
     pages = preflight.read_pages(_lay_unchecked(html).document)
     assert pages.call_at["c.t"][:3] == (1, pages.call_at["c.t"][1], "t")
     assert [p.page for p in pages.parts["c.t"]] == [1]
+
+
+def test_a_notes_lines_are_its_own_not_the_line_inside_its_marker() -> None:
+    # the report's marker is an inline-block (styles/blocks.css): the line box inside it is part of
+    # the note's first line; read as a line of its own, it made a long note's first part, cut to two
+    # lines, one line only, and the room under a call one line too much
+    marker = ".footnote::footnote-marker { display: inline-block; min-width: 1.6em; content: counter(footnote) '.' }"
+    html = page(f'<p data-src="a">{prose(20)}<span class="footnote-anchor" id="call-c.m"></span>'
+                f'<span class="footnote" id="note-c.m">{prose(40, 3)}</span> {prose(10, 9)}</p>', NOTE_CSS + marker)
+    pages = preflight.read_pages(_lay_unchecked(html).document)
+    (part,) = pages.parts["c.m"]
+    assert len(part.lines) >= 2, ENGINE_CHANGED
+    assert all(text.strip() for text, _ in part.lines)  # every line has words of the note
+    assert sum(height for _, height in part.lines) == pytest.approx(part.bottom - part.top)
+
+
+def _pushed_over(flow_bottom: float) -> list[str]:
+    """The defects of a seven-line note called in the second line of page 2, whose page 1 has no
+    notes and ends at `flow_bottom` (1020 px the text block's foot, 19 px the note area's rule)."""
+    note = NotePart("c.n", 1, 2, 866.0, 964.0, [(f"line {i} of the note", 14.0) for i in range(7)], "words " * 60)
+    pages = Pages([], {}, {}, [], frames={1: Frame(90.0, 1020.0, flow_bottom=flow_bottom),
+                                          2: Frame(90.0, 1020.0, 400.0, 98.0, 19.0, 557.0)},
+                  parts={"c.n": [note]}, call_at={"c.n": (2, 131.7, "a", "call")})
+    return [d.detail for d in notecuts.note_defects(pages) if d.kind == "footnote-pushed"]
+
+
+def test_two_lines_of_a_note_fit_under_the_call_only_where_they_do() -> None:
+    # 28 px for two lines: the engine compares the heights with no tolerance, so a room of 27.3 px
+    # does not take them (a cut planned into it left the call on page 2)
+    assert _pushed_over(1020.0 - 19.0 - 41.7 - 28.1) == ["2 lines of its note would fit on page {0}"]
+    assert _pushed_over(1020.0 - 19.0 - 41.7 - 27.3) == []
