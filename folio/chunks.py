@@ -109,7 +109,7 @@ def _init(counts: Any, live: Any, told: Any, progress: bool) -> None:
     _COUNTS, _LIVE, _TOLD = counts, live, told
     told.cancel_join_thread()  # a worker ends without waiting for the parent to read what it told
     # The parent answers Ctrl-C and stops the workers (SIGTERM) when a part fails: a worker
-    # just ends, without the parent's handlers (write.sigterm_as_interrupt) or a traceback.
+    # just ends, without the parent's handlers (limits.interruptible) or a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     logger = logging.getLogger("weasyprint.progress")

@@ -24,7 +24,7 @@ import os
 import re
 import stat
 import tempfile
-from contextlib import AbstractContextManager, suppress
+from contextlib import suppress
 from pathlib import Path
 
 from . import limits
@@ -186,8 +186,3 @@ _UMASK = _read_umask()
 def _umask() -> int:
     return _UMASK
 
-
-def sigterm_as_interrupt() -> AbstractContextManager[None]:
-    """SIGTERM and Ctrl-C end the build as interrupted, even where the engine swallows the
-    exception (see limits.py), so that cleanup runs as for Ctrl-C."""
-    return limits.interruptible()

@@ -246,9 +246,18 @@ raise SystemExit(main(sys.argv[2:]))
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_signal_during_layout_keeps_the_old_pdf(tmp_path: Path, target: Path, signum: int) -> None:
     content = write_report(tmp_path / "content")
+    code, err = _signal_when_ready(SLOW_BUILD, tmp_path, content, target, signum)
+    assert code == 130
+    assert err == "interrupted; no PDF written (the last one is unchanged).\n"
+    assert_untouched(target)
+
+
+def _signal_when_ready(script: str, tmp_path: Path, content: Path, target: Path, signum: int) -> tuple[int, str]:
+    """Build `content` with `script` (which writes its first argument's file when the moment
+    has come), send `signum` then, and return the exit status and stderr."""
     ready = tmp_path / "ready"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(SLOW_BUILD), str(ready),
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script), str(ready),
                              "--content", str(content), "-o", str(target)],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -258,13 +267,11 @@ def test_signal_during_layout_keeps_the_old_pdf(tmp_path: Path, target: Path, si
             threading.Event().wait(0.1)
         assert ready.exists(), proc.communicate()[1]
         proc.send_signal(signum)
-        _out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130
-    assert err == "interrupted; no PDF written (the last one is unchanged).\n"
-    assert_untouched(target)
+    return proc.returncode, err
 
 
 # The engine draws an SVG inside `except BaseException` (weasyprint/images.py), which swallows the
@@ -298,23 +305,8 @@ def test_signal_while_the_engine_draws_an_svg_is_an_interruption(tmp_path: Path,
                "      - figure: slow.svg\n        alt: Many small squares.\n")
     content = write_report(tmp_path / "content", chapters={"10-one.yaml": chapter})
     (content / "slow.svg").write_text(MANY_RECTS)
-    ready = tmp_path / "ready"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(SLOW_SVG_BUILD), str(ready),
-                             "--content", str(content), "-o", str(target)],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        for _ in range(600):
-            if ready.exists() or proc.poll() is not None:
-                break
-            threading.Event().wait(0.1)
-        assert ready.exists(), proc.communicate()[1]
-        proc.send_signal(signum)
-        _out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert (proc.returncode, err) == (130, "interrupted; no PDF written (the last one is unchanged).\n")
+    assert _signal_when_ready(SLOW_SVG_BUILD, tmp_path, content, target, signum) == (
+        130, "interrupted; no PDF written (the last one is unchanged).\n")
     assert_untouched(target)
 
 
