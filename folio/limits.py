@@ -77,13 +77,23 @@ def interruptible() -> Iterator[None]:
     def handler(signum: int, frame: object) -> None:
         _stop(KeyboardInterrupt())
 
+    try:
+        with _stops_to(handler):
+            yield
+    finally:
+        _pending = None
+
+
+@contextmanager
+def _stops_to(handler: Any) -> Iterator[dict[int, Any]]:
+    """SIGTERM and Ctrl-C (SIGINT) sent to `handler` for the block; the handlers they had are
+    yielded, and put back after it."""
     old = {signum: signal.signal(signum, handler) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
-        yield
+        yield old
     finally:
         for signum, previous in old.items():
             signal.signal(signum, previous)
-        _pending = None
 
 
 @contextmanager
@@ -131,12 +141,11 @@ def held() -> Iterator[None]:
     def hold(signum: int, frame: object) -> None:
         arrived.append(signum)
 
-    old = {signum: signal.signal(signum, hold) for signum in (signal.SIGTERM, signal.SIGINT)}
+    old: dict[int, Any] = {}
     try:
-        yield
+        with _stops_to(hold) as old:
+            yield
     finally:
-        for signum, previous in old.items():
-            signal.signal(signum, previous)
         if arrived:
             _deliver(arrived[0], old[arrived[0]])
 
